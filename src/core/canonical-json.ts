@@ -1,0 +1,55 @@
+// OLPC's canonical JSON for a school's leases (SPEC §4): `[1,{"<SN>":"<lease>",…}]`, keys in
+// byte order, no whitespace, no trailing newline, strings as raw bytes with only `"` and `\`
+// escaped. The laptop's activation code scans these bytes directly, so JSON.stringify (which
+// escapes the lease's LF as `\n`) must not be used.
+import { byteOrder } from "./domain.js";
+
+export class CanonicalJsonError extends Error {}
+
+const escape = (text: string): string => text.replace(/[\\"]/g, (c) => `\\${c}`);
+
+/** The bytes of a by-school file for the given serial → lease text map. */
+export function schoolFileText(leases: ReadonlyMap<string, string>): string {
+  const keys = [...leases.keys()].sort(byteOrder);
+  const members = keys.map((key) => `"${escape(key)}":"${escape(leases.get(key) as string)}"`);
+  return `[1,{${members.join(",")}}]`;
+}
+
+/**
+ * Reads a by-school file back into its serial → lease text map. Only the subset this program
+ * writes is accepted: version 1, an object of strings.
+ */
+export function readSchoolFile(text: string): Map<string, string> {
+  const fail = (why: string): never => {
+    throw new CanonicalJsonError(`not a by-school lease file: ${why}`);
+  };
+  if (!text.startsWith("[1,{") || !text.endsWith("}]")) fail("it must start with [1,{ and end with }]");
+  const leases = new Map<string, string>();
+  let at = 4;
+  const end = text.length - 2;
+  const readString = (): string => {
+    if (text[at] !== '"') fail(`expected a string at byte ${at}`);
+    let value = "";
+    for (at += 1; at < end; at += 1) {
+      const c = text[at];
+      if (c === '"') {
+        at += 1;
+        return value;
+      }
+      if (c === "\\") at += 1;
+      value += text[at];
+    }
+    return fail("unterminated string");
+  };
+  while (at < end) {
+    if (leases.size > 0) {
+      if (text[at] !== ",") fail(`expected , at byte ${at}`);
+      at += 1;
+    }
+    const key = readString();
+    if (text[at] !== ":") fail(`expected : at byte ${at}`);
+    at += 1;
+    leases.set(key, readString());
+  }
+  return leases;
+}

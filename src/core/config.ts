@@ -1,0 +1,120 @@
+// The configuration (SPEC §6): raw `key = value` pairs in, a typed Config out, or an error
+// naming the key. Reading the file is the shell's job (io/config-file.ts).
+
+export type SignerKind = "native" | "bios-crypto";
+
+export interface Config {
+  readonly user: string;
+  readonly pass: string;
+  /** inventario's base URL, always ending in `/` so relative calls keep its path prefix. */
+  readonly site: URL;
+  /** Key path without `.private`/`.public`. */
+  readonly signingKeyPath: string;
+  readonly signer: SignerKind;
+  readonly biosCryptoPath: string;
+  readonly leasesDir: string;
+  readonly stateDir: string;
+  readonly staleSeconds: number;
+  readonly httpTimeoutSeconds: number;
+  readonly caFile: string | undefined;
+  readonly maxShrinkPercent: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly key: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Raw = Readonly<Record<string, unknown>>;
+
+const KEYS = [
+  "user",
+  "pass",
+  "site",
+  "signing_key_path",
+  "signer",
+  "bios_crypto_path",
+  "leases_dir",
+  "stale_lease_threshold",
+  "state_dir",
+  "http_timeout",
+  "ca_file",
+  "max_shrink_percent",
+] as const;
+type Key = (typeof KEYS)[number];
+
+/** Accepted by the Ruby original and never used; kept so old files still load. */
+const IGNORED = new Set(["last_run_file"]);
+
+export const DEFAULTS = {
+  signer: "native",
+  bios_crypto_path: "/usr/libexec/bios-crypto",
+  leases_dir: "/var/lib/xo-activations",
+  state_dir: "/var/inventario-leasegen/var",
+  stale_lease_threshold: "604800",
+  http_timeout: "60",
+  max_shrink_percent: "50",
+} as const;
+
+export function validateConfig(raw: Raw): Config {
+  for (const key of Object.keys(raw)) {
+    if (!(KEYS as readonly string[]).includes(key) && !IGNORED.has(key)) {
+      throw new ConfigError(key, `unknown key "${key}"`);
+    }
+  }
+  const text = (key: Key, fallback?: string): string => {
+    const value = raw[key] ?? fallback;
+    if (value === undefined || value === "") throw new ConfigError(key, `missing required key "${key}"`);
+    if (typeof value !== "string") throw new ConfigError(key, `key "${key}" must be a single value`);
+    if (value.startsWith('"')) throw new ConfigError(key, `key "${key}" has a badly quoted value (a backslash is written \\\\)`);
+    return value;
+  };
+  const path = (key: Key, fallback?: string): string => {
+    const value = text(key, fallback);
+    if (!value.startsWith("/")) throw new ConfigError(key, `key "${key}" must be an absolute path`);
+    return value;
+  };
+  const integer = (key: Key, min: number, max: number): number => {
+    const value = text(key, DEFAULTS[key as keyof typeof DEFAULTS]);
+    const n = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!(n >= min && n <= max)) throw new ConfigError(key, `key "${key}" must be an integer from ${min} to ${max}`);
+    return n;
+  };
+  const signer = text("signer", DEFAULTS.signer);
+  if (signer !== "native" && signer !== "bios-crypto") {
+    throw new ConfigError("signer", `key "signer" must be "native" or "bios-crypto"`);
+  }
+  return {
+    user: text("user"),
+    pass: text("pass"),
+    site: siteUrl(text("site")),
+    signingKeyPath: path("signing_key_path"),
+    signer,
+    biosCryptoPath: path("bios_crypto_path", DEFAULTS.bios_crypto_path),
+    leasesDir: path("leases_dir", DEFAULTS.leases_dir),
+    stateDir: path("state_dir", DEFAULTS.state_dir),
+    staleSeconds: integer("stale_lease_threshold", 1, Number.MAX_SAFE_INTEGER),
+    httpTimeoutSeconds: integer("http_timeout", 1, 3600),
+    caFile: raw["ca_file"] === undefined ? undefined : path("ca_file"),
+    maxShrinkPercent: integer("max_shrink_percent", 0, 100),
+  };
+}
+
+function siteUrl(value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError("site", `key "site" is not a URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new ConfigError("site", `key "site" must be an http or https URL`);
+  if (url.username || url.password) throw new ConfigError("site", `key "site" must not hold credentials: use "user" and "pass"`);
+  if (!url.pathname.endsWith("/")) url.pathname += "/";
+  url.search = "";
+  url.hash = "";
+  return url;
+}

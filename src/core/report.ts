@@ -1,0 +1,73 @@
+// What a run did, school by school, and the exit status that follows (SPEC §7).
+import type { RegenerateReason } from "./school-plan.js";
+import { ExitCode } from "../errors.js";
+
+export type SchoolOutcome =
+  | {
+      readonly status: "regenerated";
+      readonly hostname: string;
+      readonly reason: RegenerateReason;
+      readonly laptops: number;
+      readonly signed: number;
+      readonly expiry: string;
+      readonly ms: number;
+    }
+  | {
+      readonly status: "would regenerate";
+      readonly hostname: string;
+      readonly reason: RegenerateReason;
+      readonly laptops: number;
+      readonly expiry: string;
+      readonly ms: number;
+    }
+  | { readonly status: "up to date"; readonly hostname: string; readonly laptops: number; readonly ms: number }
+  | {
+      readonly status: "failed";
+      readonly hostname: string;
+      readonly error: string;
+      readonly ms: number;
+      readonly stack?: string | undefined;
+    };
+
+export interface RunReport {
+  readonly schools: readonly SchoolOutcome[];
+  /** Why the stolen list could not be fetched; the previous one was used. */
+  readonly stolenError?: string | undefined;
+  /** Schools no longer listed by inventario whose files were removed (or would be). */
+  readonly removedSchools: readonly string[];
+  readonly seconds: number;
+}
+
+export interface Summary {
+  readonly regenerated: number;
+  readonly upToDate: number;
+  readonly failed: number;
+  readonly leasesSigned: number;
+}
+
+export function summarize(report: RunReport): Summary {
+  const count = (status: SchoolOutcome["status"]): number => report.schools.filter((school) => school.status === status).length;
+  const leasesSigned = report.schools.reduce((sum, school) => sum + (school.status === "regenerated" ? school.signed : 0), 0);
+  return {
+    regenerated: count("regenerated") + count("would regenerate"),
+    upToDate: count("up to date"),
+    failed: count("failed"),
+    leasesSigned,
+  };
+}
+
+/** 0 all done; 3 something failed; 4 nothing at all could be done. */
+export function exitCodeOf(report: RunReport): ExitCode {
+  const { failed } = summarize(report);
+  const anyFailure = failed > 0 || report.stolenError !== undefined;
+  if (!anyFailure) return ExitCode.Ok;
+  const nothingDone = report.stolenError !== undefined && failed === report.schools.length;
+  return nothingDone ? ExitCode.NothingDone : ExitCode.SomeFailed;
+}
+
+export function summaryLine(report: RunReport): string {
+  const s = summarize(report);
+  const removed = report.removedSchools.length > 0 ? `, ${report.removedSchools.length} removed` : "";
+  const stolen = report.stolenError === undefined ? "" : ", stolen list failed";
+  return `${s.regenerated} schools regenerated, ${s.upToDate} up to date, ${s.failed} failed${removed}${stolen}; ${s.leasesSigned} leases signed in ${report.seconds.toFixed(1)} s`;
+}

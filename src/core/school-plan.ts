@@ -1,0 +1,73 @@
+// Decides what to do with one school (SPEC §5), from values only: no disk, no clock, no network.
+import type { Serial } from "./domain.js";
+
+export interface Policy {
+  /** Regenerate even when up to date, and let a shrink through. */
+  readonly force: boolean;
+  /** A checksum file at least this old (seconds) makes the school stale. */
+  readonly staleSeconds: number;
+  /** A school losing more than this share (percent) of its laptops is held; 100 disables. */
+  readonly maxShrinkPercent: number;
+}
+
+/** What a school looks like in inventario now. */
+export interface ReceivedSchool {
+  readonly checksum: string;
+  /** The serials that would be signed (valid, not stolen). */
+  readonly serials: ReadonlySet<Serial>;
+  /** Listed serials that are stolen. */
+  readonly stolen: readonly Serial[];
+}
+
+/** What the previous run left for the school. */
+export interface PreviousOutput {
+  readonly schoolFileExists: boolean;
+  /** From `<hostname>.checksum`; undefined if missing or unreadable. */
+  readonly checksum?: string | undefined;
+  readonly checksumWrittenAt?: Date | undefined;
+  /** Serials in the current by-school file; undefined when not read (assume the worst). */
+  readonly serials?: ReadonlySet<string> | undefined;
+}
+
+export type RegenerateReason = "forced" | "output missing" | "no state" | "list changed" | "stolen laptop listed" | "stale";
+
+export type SchoolPlan =
+  | { readonly action: "regenerate"; readonly reason: RegenerateReason }
+  | { readonly action: "skip"; readonly reason: "up to date" }
+  | { readonly action: "hold"; readonly reason: "shrink"; readonly previousCount: number; readonly newCount: number };
+
+export function planSchool(received: ReceivedSchool, previous: PreviousOutput, policy: Policy, now: Date): SchoolPlan {
+  const reason = regenerateReason(received, previous, policy, now);
+  if (reason === undefined) return { action: "skip", reason: "up to date" };
+  const shrink = previous.serials && !policy.force ? shrinkOf(previous.serials, received.serials) : undefined;
+  if (shrink && shrink.lost * 100 > policy.maxShrinkPercent * shrink.previousCount) {
+    return { action: "hold", reason: "shrink", previousCount: shrink.previousCount, newCount: received.serials.size };
+  }
+  return { action: "regenerate", reason };
+}
+
+function regenerateReason(received: ReceivedSchool, previous: PreviousOutput, policy: Policy, now: Date): RegenerateReason | undefined {
+  if (policy.force) return "forced";
+  if (!previous.schoolFileExists) return "output missing";
+  if (previous.checksum === undefined || previous.checksumWrittenAt === undefined) return "no state";
+  if (previous.checksum !== received.checksum) return "list changed";
+  const stolenStillOut = received.stolen.some((serial) => previous.serials?.has(serial) ?? true);
+  if (stolenStillOut) return "stolen laptop listed";
+  const ageSeconds = (now.getTime() - previous.checksumWrittenAt.getTime()) / 1000;
+  if (ageSeconds >= policy.staleSeconds) return "stale";
+  return undefined;
+}
+
+function shrinkOf(before: ReadonlySet<string>, after: ReadonlySet<string>): { lost: number; previousCount: number } {
+  let lost = 0;
+  for (const serial of before) if (!after.has(serial)) lost += 1;
+  return { lost, previousCount: before.size };
+}
+
+/**
+ * Whether the plan could change once the by-school file's serials are known: only then does
+ * the shell read that file, so an up-to-date school costs no file read.
+ */
+export function needsPreviousSerials(plan: SchoolPlan, previous: PreviousOutput): boolean {
+  return plan.action !== "skip" && previous.schoolFileExists && previous.serials === undefined;
+}

@@ -1,0 +1,131 @@
+// The files under `leases_dir` (SPEC §4): one canonical-JSON file per school, one file per
+// laptop, the stolen lists. Every path is built from validated Hostname and Serial values only.
+import { readFile, readdir, rm, stat, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { readSchoolFile, schoolFileText } from "../core/canonical-json.js";
+import { parseHostname, parseSerial, type Hostname, type Serial } from "../core/domain.js";
+import { readStolenListText, stolenCsvText, stolenListText, type StolenLaptop } from "../core/stolen-list.js";
+import { ensureDirectories, replaceFile, replaceFiles, syncDirectory } from "./atomic-file.js";
+import { eachLimited } from "./each-limited.js";
+
+/** A stray temporary file of an interrupted atomic write next to the stolen lists. */
+const STRAY_STOLEN_TEMP = /^stolen\.(csv|list)\.\d+$/;
+
+export interface PruneResult {
+  readonly removed: number;
+}
+
+export class OutputStore {
+  readonly schoolDir: string;
+  readonly laptopDir: string;
+
+  constructor(readonly root: string) {
+    this.schoolDir = join(root, "by-school");
+    this.laptopDir = join(root, "by-laptop");
+  }
+
+  schoolFile(hostname: Hostname): string {
+    return join(this.schoolDir, hostname);
+  }
+
+  laptopFile(serial: Serial): string {
+    return join(this.laptopDir, serial.slice(-2), serial);
+  }
+
+  /** The serials in a school's current file; undefined if it is missing or not a lease file. */
+  async readSchoolSerials(hostname: Hostname): Promise<Set<string> | undefined> {
+    try {
+      return new Set(readSchoolFile(await readFile(this.schoolFile(hostname), "utf8")).keys());
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Only a stat: deciding that a school is up to date reads none of its leases. */
+  async schoolFileExists(hostname: Hostname): Promise<boolean> {
+    return (await stat(this.schoolFile(hostname)).catch(() => undefined))?.isFile() ?? false;
+  }
+
+  /** Laptop files first, then the school file; each set made durable before the next. */
+  async commitSchool(hostname: Hostname, leases: ReadonlyMap<Serial, string>): Promise<void> {
+    const laptopFiles = new Map<string, string>();
+    for (const [serial, text] of leases) laptopFiles.set(this.laptopFile(serial), text);
+    await replaceFiles(laptopFiles);
+    await ensureDirectories([this.schoolFile(hostname)]);
+    await replaceFile(this.schoolFile(hostname), schoolFileText(leases));
+    await syncDirectory(this.schoolDir);
+  }
+
+  async removeSchool(hostname: Hostname): Promise<void> {
+    await rm(this.schoolFile(hostname), { force: true });
+  }
+
+  /** Hostnames that have a school file. */
+  async schoolHostnames(): Promise<Hostname[]> {
+    return (await listNames(this.schoolDir)).flatMap((name) => {
+      const hostname = parseHostname(name);
+      return hostname.ok ? [hostname.value] : [];
+    });
+  }
+
+  async readPreviousStolen(): Promise<Set<Serial>> {
+    const text = await readFile(join(this.root, "stolen.list"), "utf8").catch(() => "");
+    return readStolenListText(text);
+  }
+
+  /** Whether the stolen files on disk differ from what this list would write. */
+  async stolenListDiffers(laptops: readonly StolenLaptop[]): Promise<boolean> {
+    const read = (name: string): Promise<string | undefined> => readFile(join(this.root, name), "utf8").catch(() => undefined);
+    const [csv, list] = await Promise.all([read("stolen.csv"), read("stolen.list")]);
+    return csv !== stolenCsvText(laptops) || list !== stolenListText(laptops);
+  }
+
+  async writeStolen(laptops: readonly StolenLaptop[]): Promise<void> {
+    await ensureDirectories([join(this.root, "stolen.csv")]);
+    await replaceFile(join(this.root, "stolen.csv"), stolenCsvText(laptops));
+    await replaceFile(join(this.root, "stolen.list"), stolenListText(laptops));
+    await syncDirectory(this.root);
+  }
+
+  /** Deletes the laptop files of these serials, if any. */
+  async removeLaptops(serials: Iterable<Serial>): Promise<void> {
+    await eachLimited([...serials], 32, (serial) => rm(this.laptopFile(serial), { force: true }));
+  }
+
+  /**
+   * Leaves under by-laptop/ only the files of serials in some school file, and removes the
+   * temporary files that interrupted writes left anywhere under leases_dir.
+   */
+  async prune(): Promise<PruneResult> {
+    const keep = new Set<string>();
+    const hostnames = new Set<string>(await this.schoolHostnames());
+    for (const hostname of hostnames) {
+      for (const serial of (await this.readSchoolSerials(hostname as Hostname)) ?? []) keep.add(serial);
+    }
+    let removed = 0;
+    const remove = async (path: string): Promise<void> => {
+      await unlink(path);
+      removed += 1;
+    };
+    for (const name of await listNames(this.schoolDir)) if (!hostnames.has(name)) await remove(join(this.schoolDir, name));
+    for (const name of await listNames(this.root)) if (STRAY_STOLEN_TEMP.test(name)) await remove(join(this.root, name));
+    for (const bucket of await listNames(this.laptopDir, true)) {
+      const dir = join(this.laptopDir, bucket);
+      const names = await listNames(dir);
+      await eachLimited(names, 32, async (name) => {
+        const serial = parseSerial(name);
+        if (!serial.ok || !keep.has(name) || name.slice(-2) !== bucket) await remove(join(dir, name));
+      });
+    }
+    return { removed };
+  }
+}
+
+/** Names of the entries in a directory that are, or are not, directories; none if it is missing. */
+async function listNames(dir: string, directories = false): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return [];
+    throw error;
+  });
+  return entries.filter((entry) => entry.isDirectory() === directories).map((entry) => entry.name);
+}

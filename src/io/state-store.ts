@@ -1,0 +1,67 @@
+// The files under `state_dir`: one `<hostname>.checksum` per school in the Ruby original's
+// format (SPEC §4), the log, and a marker saying that a run changed leases without finishing.
+import { readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { checksumFileText, readChecksumFile } from "../core/checksum.js";
+import type { Hostname } from "../core/domain.js";
+import { ensureDirectories, replaceFile } from "./atomic-file.js";
+
+export interface StoredChecksum {
+  readonly checksum: string;
+  readonly writtenAt: Date;
+}
+
+/** A stray temporary file of an interrupted checksum write. */
+const STRAY_CHECKSUM_TEMP = /\.checksum\.\d+$/;
+const SWEEP_MARKER = "sweep-pending";
+
+export class StateStore {
+  constructor(readonly dir: string) {}
+
+  get logFile(): string {
+    return join(this.dir, "leasegen.log");
+  }
+
+  checksumFile(hostname: Hostname): string {
+    return join(this.dir, `${hostname}.checksum`);
+  }
+
+  /** The stored checksum and when it was written; undefined if missing or unreadable. */
+  async readChecksum(hostname: Hostname): Promise<StoredChecksum | undefined> {
+    try {
+      const path = this.checksumFile(hostname);
+      const [text, info] = await Promise.all([readFile(path, "utf8"), stat(path)]);
+      const checksum = readChecksumFile(text);
+      return checksum === undefined ? undefined : { checksum, writtenAt: info.mtime };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The commit point of a school: written last, after its lease files are durable. */
+  async writeChecksum(hostname: Hostname, checksum: string): Promise<void> {
+    await replaceFile(this.checksumFile(hostname), checksumFileText(checksum));
+  }
+
+  async removeChecksum(hostname: Hostname): Promise<void> {
+    await rm(this.checksumFile(hostname), { force: true });
+  }
+
+  /** Marks that lease files are changing, so that a run killed now is swept up by the next. */
+  async markSweepPending(): Promise<void> {
+    await ensureDirectories([join(this.dir, SWEEP_MARKER)]);
+    await writeFile(join(this.dir, SWEEP_MARKER), "");
+  }
+
+  async sweepPending(): Promise<boolean> {
+    return (await stat(join(this.dir, SWEEP_MARKER)).catch(() => undefined)) !== undefined;
+  }
+
+  /** Removes stray temporary files, then the marker. */
+  async finishSweep(): Promise<number> {
+    const strays = (await readdir(this.dir)).filter((name) => STRAY_CHECKSUM_TEMP.test(name));
+    await Promise.all(strays.map((name) => rm(join(this.dir, name), { force: true })));
+    await rm(join(this.dir, SWEEP_MARKER), { force: true });
+    return strays.length;
+  }
+}

@@ -1,0 +1,24 @@
+// What a run works with: its effects behind small interfaces, and the values it decides from.
+import type { Serial } from "../core/domain.js";
+import type { Policy } from "../core/school-plan.js";
+import type { Inventario } from "../io/inventario-client.js";
+import type { Log } from "../io/log.js";
+import type { OutputStore } from "../io/output-store.js";
+import type { StateStore } from "../io/state-store.js";
+import type { Signer } from "../signers/signer.js";
+
+export interface RunContext {
+  readonly inventario: Inventario;
+  readonly signer: Signer;
+  readonly outputs: OutputStore;
+  readonly state: StateStore;
+  readonly log: Log;
+  /** The run's one reading of the clock. */
+  readonly now: Date;
+  readonly policy: Policy;
+  readonly dryRun: boolean;
+  /** Serials that must not get a lease. */
+  readonly stolen: ReadonlySet<Serial>;
+  /** Called before the first change under leases_dir, so that an interrupted run is swept up later. */
+  readonly beforeChange: () => Promise<void>;
+}

@@ -1,0 +1,132 @@
+// One run, as a story: the stolen list, the schools (looked at, signed and committed in an
+// overlapping pipeline, one school in each step), the schools inventario dropped, the sweep.
+import { parseHostname, type Hostname } from "../core/domain.js";
+import type { RunReport, SchoolOutcome } from "../core/report.js";
+import type { Policy } from "../core/school-plan.js";
+import { planVanishedSchools } from "../core/vanished-schools.js";
+import { ExitCode, FatalError, describe } from "../errors.js";
+import type { Inventario } from "../io/inventario-client.js";
+import type { Log } from "../io/log.js";
+import type { OutputStore } from "../io/output-store.js";
+import type { StateStore } from "../io/state-store.js";
+import type { Signer } from "../signers/signer.js";
+import type { RunContext } from "./context.js";
+import { commitSchool, lookAtSchool, signSchool, type Looked } from "./school.js";
+import { updateStolenList } from "./stolen.js";
+
+export interface RunDeps {
+  readonly inventario: Inventario;
+  readonly signer: Signer;
+  readonly outputs: OutputStore;
+  readonly state: StateStore;
+  readonly log: Log;
+  readonly now: Date;
+}
+
+export interface RunOptions {
+  readonly policy: Policy;
+  readonly dryRun: boolean;
+  /** Limits the run to these hostnames; the school list is then not fetched. */
+  readonly hostnames?: readonly string[] | undefined;
+}
+
+export async function run(deps: RunDeps, options: RunOptions): Promise<RunReport> {
+  const started = performance.now();
+  const sweepPending = await deps.state.sweepPending();
+  let changing = false;
+  const beforeChange = async (): Promise<void> => {
+    if (!changing) await deps.state.markSweepPending();
+    changing = true;
+  };
+  const stolen = await updateStolenList(deps, options.dryRun, beforeChange);
+  const ctx: RunContext = { ...deps, policy: options.policy, dryRun: options.dryRun, stolen: stolen.serials, beforeChange };
+
+  const listed = options.hostnames ?? (await fetchSchoolList(deps.inventario));
+  const { hostnames, invalid } = validateHostnames(listed);
+  const schools = [...invalid, ...(await processSchools(ctx, hostnames))];
+  const removedSchools = options.hostnames ? [] : await removeVanishedSchools(ctx, hostnames, schools);
+
+  if (!options.dryRun && (changing || sweepPending)) {
+    const { removed } = await deps.outputs.prune();
+    const strays = await deps.state.finishSweep();
+    deps.log.info({ removed: removed + strays }, "swept lease files of laptops no school lists, and stray temporary files");
+  }
+  return { schools, stolenError: stolen.error, removedSchools, seconds: (performance.now() - started) / 1000 };
+}
+
+async function fetchSchoolList(inventario: Inventario): Promise<string[]> {
+  try {
+    return await inventario.schoolList();
+  } catch (error) {
+    throw new FatalError(describe(error), ExitCode.NothingDone, { cause: error });
+  }
+}
+
+function validateHostnames(listed: readonly string[]): { hostnames: Hostname[]; invalid: SchoolOutcome[] } {
+  const hostnames = new Set<Hostname>();
+  const invalid: SchoolOutcome[] = [];
+  for (const text of listed) {
+    const hostname = parseHostname(text);
+    if (hostname.ok) hostnames.add(hostname.value);
+    else invalid.push({ status: "failed", hostname: text, error: `school refused: ${hostname.reason}`, ms: 0 });
+  }
+  return { hostnames: [...hostnames], invalid };
+}
+
+/**
+ * Three steps overlap: while school N is signed on the workers, school N+1 is fetched and
+ * school N-1 committed. At most three schools are in memory at once.
+ */
+async function processSchools(ctx: RunContext, hostnames: readonly Hostname[]): Promise<SchoolOutcome[]> {
+  const outcomes: SchoolOutcome[] = [];
+  const record = (outcome: SchoolOutcome): void => {
+    outcomes.push(outcome);
+    logOutcome(ctx.log, outcome);
+  };
+  let committing: Promise<void> = Promise.resolve();
+  const look = (hostname: Hostname | undefined): Promise<Looked> | undefined =>
+    hostname === undefined ? undefined : lookAtSchool(ctx, hostname);
+  let looking = look(hostnames[0]);
+  for (let i = 0; looking; i += 1) {
+    const looked = await looking;
+    looking = look(hostnames[i + 1]);
+    if ("done" in looked) {
+      record(looked.done);
+      continue;
+    }
+    const signed = await signSchool(ctx, looked.toSign);
+    await committing;
+    if ("status" in signed) record(signed);
+    else committing = commitSchool(ctx, signed).then(record);
+  }
+  await committing;
+  return outcomes;
+}
+
+function logOutcome(log: Log, outcome: SchoolOutcome): void {
+  if (outcome.status === "failed") {
+    log.error({ hostname: outcome.hostname, action: "failed", ms: outcome.ms, stack: outcome.stack }, outcome.error);
+    return;
+  }
+  const { status, ...fields } = outcome;
+  log.info({ ...fields, action: status }, `${outcome.hostname}: ${status}`);
+}
+
+/** Removes the files of schools inventario no longer lists, unless too many would go at once. */
+async function removeVanishedSchools(ctx: RunContext, listed: readonly Hostname[], outcomes: SchoolOutcome[]): Promise<Hostname[]> {
+  const plan = planVanishedSchools(await ctx.outputs.schoolHostnames(), listed, ctx.policy);
+  if (plan.action === "hold") {
+    const error = `${plan.vanished.length} of ${plan.existing} schools are no longer listed by inventario (more than max_shrink_percent = ${ctx.policy.maxShrinkPercent}%): their files are kept; run with --force to remove them`;
+    outcomes.push({ status: "failed", hostname: "(school list)", error, ms: 0 });
+    ctx.log.error({ vanished: plan.vanished }, error);
+    return [];
+  }
+  if (ctx.dryRun || plan.vanished.length === 0) return plan.vanished;
+  await ctx.beforeChange();
+  for (const hostname of plan.vanished) {
+    await ctx.outputs.removeSchool(hostname);
+    await ctx.state.removeChecksum(hostname);
+    ctx.log.info({ hostname, action: "removed" }, `${hostname}: no longer listed by inventario, its leases were removed`);
+  }
+  return plan.vanished;
+}

@@ -1,0 +1,112 @@
+// One school's journey, in three steps the run overlaps across schools:
+// look (fetch and plan), sign (in memory), commit (laptop files, school file, checksum last).
+import { schoolChecksum } from "../core/checksum.js";
+import { parseExpiry, type Expiry, type Hostname, type Laptop, type Serial } from "../core/domain.js";
+import { serialLeaseText } from "../core/lease.js";
+import { selectLaptops, serialsOf } from "../core/laptop-selection.js";
+import type { SchoolOutcome } from "../core/report.js";
+import { needsPreviousSerials, planSchool, type PreviousOutput, type RegenerateReason, type SchoolPlan } from "../core/school-plan.js";
+import { InventarioError, SchoolError, SignerError, describe } from "../errors.js";
+import type { RunContext } from "./context.js";
+
+/** A school that needs new leases, with everything needed to make them. */
+export interface SchoolToSign {
+  readonly hostname: Hostname;
+  readonly reason: RegenerateReason;
+  readonly checksum: string;
+  readonly expiry: Expiry;
+  readonly received: number;
+  readonly laptops: Laptop[];
+  readonly startedAt: number;
+}
+
+export interface SignedSchool extends SchoolToSign {
+  readonly leases: Map<Serial, string>;
+}
+
+/** Either the school's final outcome, or the work still to do for it. */
+export type Looked = { readonly done: SchoolOutcome } | { readonly toSign: SchoolToSign };
+
+export async function lookAtSchool(ctx: RunContext, hostname: Hostname): Promise<Looked> {
+  const startedAt = performance.now();
+  const ms = (): number => Math.round(performance.now() - startedAt);
+  try {
+    const info = await ctx.inventario.leaseInfo(hostname);
+    const expiry = parseExpiry(info.expiry, ctx.now);
+    if (!expiry.ok) throw new SchoolError(hostname, `inventario sent a bad ${expiry.reason}`);
+    const selection = selectLaptops(info.laptops, ctx.stolen);
+    for (const laptop of selection.rejected)
+      ctx.log.warn({ hostname, serial: laptop.serial }, `${hostname}: laptop skipped: ${laptop.reason}`);
+    const checksum = schoolChecksum(info.laptops);
+    const plan = await planWithPrevious(ctx, hostname, { checksum, serials: serialsOf(selection.laptops), stolen: selection.stolen });
+    const received = info.laptops.length;
+    if (plan.action === "skip") return { done: { status: "up to date", hostname, laptops: received, ms: ms() } };
+    if (plan.action === "hold") {
+      throw new SchoolError(
+        hostname,
+        `${hostname}: held, its laptops would go from ${plan.previousCount} to ${plan.newCount} (more than max_shrink_percent = ${ctx.policy.maxShrinkPercent}% lost); run with --force ${hostname} to apply`,
+      );
+    }
+    if (ctx.dryRun)
+      return { done: { status: "would regenerate", hostname, reason: plan.reason, laptops: received, expiry: expiry.value, ms: ms() } };
+    return { toSign: { hostname, reason: plan.reason, checksum, expiry: expiry.value, received, laptops: selection.laptops, startedAt } };
+  } catch (error) {
+    return { done: failed(hostname, error, ms()) };
+  }
+}
+
+/** Plans from what is cheap to know; reads the school file's serials only if they can matter. */
+async function planWithPrevious(ctx: RunContext, hostname: Hostname, received: Parameters<typeof planSchool>[0]): Promise<SchoolPlan> {
+  const stored = await ctx.state.readChecksum(hostname);
+  let previous: PreviousOutput = {
+    schoolFileExists: await ctx.outputs.schoolFileExists(hostname),
+    checksum: stored?.checksum,
+    checksumWrittenAt: stored?.writtenAt,
+  };
+  let plan = planSchool(received, previous, ctx.policy, ctx.now);
+  if (needsPreviousSerials(plan, previous)) {
+    const serials = await ctx.outputs.readSchoolSerials(hostname);
+    previous = serials === undefined ? { ...previous, schoolFileExists: false } : { ...previous, serials };
+    plan = planSchool(received, previous, ctx.policy, ctx.now);
+  }
+  return plan;
+}
+
+export async function signSchool(ctx: RunContext, school: SchoolToSign): Promise<SignedSchool | SchoolOutcome> {
+  try {
+    const lines = await ctx.signer.signSchool(school.laptops, school.expiry);
+    // A serial listed with several UUIDs gets one line per UUID; the laptop uses the one that verifies.
+    const bySerial = new Map<Serial, string[]>();
+    school.laptops.forEach((laptop, i) => {
+      const serialLines = bySerial.get(laptop.serial);
+      if (serialLines) serialLines.push(lines[i] as string);
+      else bySerial.set(laptop.serial, [lines[i] as string]);
+    });
+    const leases = new Map<Serial, string>();
+    for (const [serial, serialLines] of bySerial) leases.set(serial, serialLeaseText(serialLines));
+    return { ...school, leases };
+  } catch (error) {
+    return failed(school.hostname, error, Math.round(performance.now() - school.startedAt));
+  }
+}
+
+export async function commitSchool(ctx: RunContext, school: SignedSchool): Promise<SchoolOutcome> {
+  const ms = (): number => Math.round(performance.now() - school.startedAt);
+  try {
+    await ctx.beforeChange();
+    await ctx.outputs.commitSchool(school.hostname, school.leases);
+    await ctx.state.writeChecksum(school.hostname, school.checksum);
+  } catch (error) {
+    return failed(school.hostname, new SchoolError(school.hostname, `cannot write its files: ${describe(error)}`, { cause: error }), ms());
+  }
+  const { hostname, reason, received, expiry } = school;
+  return { status: "regenerated", hostname, reason, laptops: received, signed: school.laptops.length, expiry, ms: ms() };
+}
+
+function failed(hostname: string, error: unknown, ms: number): SchoolOutcome {
+  const message = describe(error);
+  const expected = error instanceof SchoolError || error instanceof InventarioError || error instanceof SignerError;
+  // An unexpected error is a bug: its stack goes to the log.
+  const stack = expected || !(error instanceof Error) ? undefined : error.stack;
+  return { status: "failed", hostname, error: message.startsWith(hostname) ? message : `${hostname}: ${message}`, ms, stack };
+}

@@ -1,0 +1,32 @@
+// The stolen list: fetched, written for the delivery tools when it changed, and turned into the
+// set of serials that get no lease. If inventario cannot give it, the previous list still holds.
+import type { Serial } from "../core/domain.js";
+import { validateStolenList } from "../core/stolen-list.js";
+import { describe } from "../errors.js";
+import type { RunDeps } from "./run.js";
+
+export interface StolenOutcome {
+  readonly serials: ReadonlySet<Serial>;
+  readonly error?: string | undefined;
+}
+
+export async function updateStolenList(deps: RunDeps, dryRun: boolean, beforeChange: () => Promise<void>): Promise<StolenOutcome> {
+  let received;
+  try {
+    received = await deps.inventario.stolenList();
+  } catch (error) {
+    const message = `${describe(error)}; the previous stolen list stays in force`;
+    deps.log.error({ action: "stolen list failed" }, message);
+    return { serials: await deps.outputs.readPreviousStolen(), error: message };
+  }
+  const stolen = validateStolenList(received);
+  for (const laptop of stolen.rejected) deps.log.warn({ serial: laptop.serial }, `stolen list: ${laptop.reason}`);
+  const serials = new Set(stolen.laptops.map((laptop) => laptop.serial));
+  if (!dryRun && (await deps.outputs.stolenListDiffers(stolen.laptops))) {
+    await beforeChange();
+    await deps.outputs.writeStolen(stolen.laptops);
+    await deps.outputs.removeLaptops(serials);
+    deps.log.info({ stolen: serials.size }, "stolen list updated");
+  }
+  return { serials };
+}

@@ -1,0 +1,102 @@
+// End-to-end harness: a throwaway deployment directory (config, keys, leases, state) and a
+// way to run the built bundle, `node dist/index.js`, against it.
+import { spawn } from "node:child_process";
+import { createPublicKey } from "node:crypto";
+import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { copyVectorKey } from "./keys.js";
+
+export const ROOT = join(__dirname, "..", "..", "..");
+export const BUNDLE = join(ROOT, "dist", "index.js");
+
+export interface Deployment {
+  readonly dir: string;
+  readonly configPath: string;
+  readonly leasesDir: string;
+  readonly stateDir: string;
+  readonly keyPath: string;
+  /** Rewrites the config with these keys on top of the defaults. */
+  writeConfig(extra?: Record<string, string>): Promise<void>;
+  remove(): Promise<void>;
+}
+
+export async function makeDeployment(site: string, extra: Record<string, string> = {}): Promise<Deployment> {
+  const dir = await mkdtemp(join(tmpdir(), "leasegen-test-"));
+  const keyPath = await copyVectorKey(dir);
+  const deployment: Deployment = {
+    dir,
+    configPath: join(dir, "leasegen.conf"),
+    leasesDir: join(dir, "leases"),
+    stateDir: join(dir, "state"),
+    keyPath,
+    writeConfig: async (more = {}) => {
+      const values: Record<string, string> = {
+        user: "test",
+        pass: "xxx",
+        site,
+        signing_key_path: keyPath,
+        leases_dir: join(dir, "leases"),
+        state_dir: join(dir, "state"),
+        http_timeout: "5",
+        ...extra,
+        ...more,
+      };
+      await writeFile(
+        join(dir, "leasegen.conf"),
+        Object.entries(values)
+          .map(([k, v]) => `${k} = "${v}"\n`)
+          .join(""),
+      );
+    },
+    remove: () => rm(dir, { recursive: true, force: true }),
+  };
+  await deployment.writeConfig();
+  return deployment;
+}
+
+export interface RunResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the bundle with these arguments; `--config` is added when a deployment is given. */
+export function runBundle(args: readonly string[], deployment?: Deployment, env: Record<string, string> = {}): Promise<RunResult> {
+  const argv = deployment ? ["--config", deployment.configPath, ...args] : [...args];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BUNDLE, ...argv], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Every file under `dir`, by relative path, with its bytes. */
+export async function readTree(dir: string): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (entry.isFile()) {
+      const path = join(entry.parentPath, entry.name);
+      files.set(relative(dir, path), await readFile(path));
+    }
+  }
+  return files;
+}
+
+/** The log's lines, parsed. */
+export async function readLog(deployment: Deployment): Promise<Record<string, unknown>[]> {
+  const text = await readFile(join(deployment.stateDir, "leasegen.log"), "utf8").catch(() => "");
+  return text
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+export async function publicKeyOf(keyPath: string): Promise<ReturnType<typeof createPublicKey>> {
+  return createPublicKey({ key: await readFile(`${keyPath}.public`), format: "der", type: "pkcs1" });
+}
