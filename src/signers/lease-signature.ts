@@ -5,7 +5,7 @@ import { emsaPssEncode } from "../core/pss.js";
 export const SALT_LENGTH = 8;
 
 /** Lower-case hex of the signature; `salt` is random unless a test gives one. */
-export function signLeaseMessage(key: KeyObject, modulusBits: number, message: string, salt = randomBytes(SALT_LENGTH)): string {
+export function signLeaseMessage(key: KeyObject, modulusBits: number, message: string, salt: Buffer = randomBytes(SALT_LENGTH)): string {
   const encoded = emsaPssEncode(Buffer.from(message, "ascii"), salt, modulusBits);
   return privateEncrypt({ key, padding: constants.RSA_NO_PADDING }, encoded).toString("hex");
 }

@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { expiryTime, parseExpiry, parseHostname, parseSerial, parseUuid, quote } from "../../src/core/domain.js";
+
+const now = new Date("2026-11-22T00:00:00Z");
+
+test("hostnames: DNS names pass, anything that could be a path or is not a name fails", () => {
+  for (const good of ["schoolserver.escuela1.caacupe.paraguayeduca.org", "xs", "a-b.c1", "A.B.example"]) {
+    assert.equal(parseHostname(good).ok, true, good);
+  }
+  for (const bad of [
+    "",
+    ".",
+    "..",
+    "../x",
+    "a/b",
+    "a\0b",
+    "a..b",
+    "-a.org",
+    "a-.org",
+    "a_b.org",
+    "a b",
+    "x.".repeat(127) + "x",
+    "host.org.123",
+    "a".repeat(64),
+  ]) {
+    assert.equal(parseHostname(bad).ok, false, JSON.stringify(bad));
+  }
+});
+
+test("serials are exactly 11 characters A-Z 0-9", () => {
+  assert.equal(parseSerial("SHC12345678").ok, true);
+  for (const bad of ["shc12345678", "SHC1234567", "SHC123456789", "SHC1234567/", "SHC 2345678", ""])
+    assert.equal(parseSerial(bad).ok, false, bad);
+});
+
+test("UUIDs are 8-4-4-4-12 hex and kept byte for byte", () => {
+  const lower = parseUuid("8bf9ac40-26f8-4bcc-a699-be51fd366419");
+  assert.deepEqual(lower, { ok: true, value: "8bf9ac40-26f8-4bcc-a699-be51fd366419" });
+  for (const bad of [
+    "ABC2",
+    "8BF9AC40-26F8-4BCC-A699-BE51FD36641",
+    "8BF9AC40_26F8-4BCC-A699-BE51FD366419",
+    "8BF9AC40-26F8-4BCC-A699-BE51FD36641G",
+    "",
+  ]) {
+    assert.equal(parseUuid(bad).ok, false, bad);
+  }
+});
+
+test("expiry: a real date in YYYYMMDDTHHMMSSZ, in the future", () => {
+  assert.deepEqual(parseExpiry("20301231T060000Z", now), { ok: true, value: "20301231T060000Z" });
+  assert.equal(expiryTime("20300101T000000Z")?.toISOString(), "2030-01-01T00:00:00.000Z");
+  for (const bad of [
+    "20300230T060000Z",
+    "20301301T060000Z",
+    "20300101T250000Z",
+    "2030-01-01T06:00Z",
+    "20300101T060000",
+    "20300101T060000Z\n",
+    "",
+  ]) {
+    assert.equal(parseExpiry(bad, now).ok, false, bad);
+  }
+  const past = parseExpiry("20261121T060000Z", now);
+  assert.equal(past.ok, false);
+  assert.match((past as { reason: string }).reason, /in the past/);
+});
+
+test("quote escapes control characters and bounds the length of untrusted text", () => {
+  assert.equal(quote("a\nb\0"), '"a\\nb\\u0000"');
+  assert.equal(quote("x".repeat(200)), `"${"x".repeat(80)}…"`);
+});

@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { exitCodeOf, summarize, summaryLine, type RunReport, type SchoolOutcome } from "../../src/core/report.js";
+
+const done: SchoolOutcome = {
+  status: "regenerated",
+  hostname: "a",
+  reason: "list changed",
+  laptops: 3,
+  signed: 2,
+  expiry: "20300101T000000Z",
+  ms: 5,
+};
+const fresh: SchoolOutcome = { status: "up to date", hostname: "b", laptops: 1, ms: 1 };
+const failed: SchoolOutcome = { status: "failed", hostname: "c", error: "c: HTTP 500", ms: 1 };
+const report = (schools: SchoolOutcome[], stolenError?: string): RunReport => ({ schools, stolenError, removedSchools: [], seconds: 1.25 });
+
+test("exit status: 0 all done, 3 some failed, 4 nothing could be done", () => {
+  assert.equal(exitCodeOf(report([done, fresh])), 0);
+  assert.equal(exitCodeOf(report([])), 0);
+  assert.equal(exitCodeOf(report([done, failed])), 3);
+  assert.equal(exitCodeOf(report([failed])), 3);
+  assert.equal(exitCodeOf(report([done], "stolen list: HTTP 500")), 3);
+  assert.equal(exitCodeOf(report([failed], "stolen list: connection refused")), 4);
+});
+
+test("summary counts and line", () => {
+  assert.deepEqual(summarize(report([done, fresh, failed])), { regenerated: 1, upToDate: 1, failed: 1, leasesSigned: 2 });
+  assert.equal(summaryLine(report([done, fresh, failed])), "1 schools regenerated, 1 up to date, 1 failed; 2 leases signed in 1.3 s");
+});

@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Serial } from "../../src/core/domain.js";
+import { needsPreviousSerials, planSchool, type Policy, type PreviousOutput, type ReceivedSchool } from "../../src/core/school-plan.js";
+import { planVanishedSchools } from "../../src/core/vanished-schools.js";
+import type { Hostname } from "../../src/core/domain.js";
+
+const now = new Date("2026-11-22T12:00:00Z");
+const hourAgo = new Date(now.getTime() - 3600_000);
+const policy: Policy = { force: false, staleSeconds: 604800, maxShrinkPercent: 50 };
+const serials = (...list: string[]): Set<Serial> => new Set(list as Serial[]);
+const received: ReceivedSchool = { checksum: "c1", serials: serials("A", "B", "C", "D"), stolen: [] };
+const upToDate: PreviousOutput = { schoolFileExists: true, checksum: "c1", checksumWrittenAt: hourAgo };
+
+test("up to date: file exists, same checksum, fresh checksum file", () => {
+  assert.deepEqual(planSchool(received, upToDate, policy, now), { action: "skip", reason: "up to date" });
+});
+
+test("each reason to regenerate, in order of precedence", () => {
+  const reason = (r: ReceivedSchool, p: PreviousOutput, pol = policy): unknown => planSchool(r, p, pol, now);
+  assert.deepEqual(reason(received, upToDate, { ...policy, force: true }), { action: "regenerate", reason: "forced" });
+  assert.deepEqual(reason(received, { ...upToDate, schoolFileExists: false }), { action: "regenerate", reason: "output missing" });
+  assert.deepEqual(reason(received, { schoolFileExists: true }), { action: "regenerate", reason: "no state" });
+  assert.deepEqual(reason({ ...received, checksum: "c2" }, upToDate), { action: "regenerate", reason: "list changed" });
+  const stale = { ...upToDate, checksumWrittenAt: new Date(now.getTime() - 604800_000) };
+  assert.deepEqual(reason(received, stale), { action: "regenerate", reason: "stale" });
+  const almostStale = { ...upToDate, checksumWrittenAt: new Date(now.getTime() - 604799_000) };
+  assert.deepEqual(reason(received, almostStale), { action: "skip", reason: "up to date" });
+});
+
+test("a listed stolen laptop still in the school file forces regeneration; once gone, it does not", () => {
+  const withStolen = { ...received, stolen: ["E" as Serial] };
+  assert.equal(planSchool(withStolen, upToDate, policy, now).action, "regenerate");
+  assert.deepEqual(planSchool(withStolen, { ...upToDate, serials: serials("A", "B", "C", "D", "E") }, policy, now), {
+    action: "regenerate",
+    reason: "stolen laptop listed",
+  });
+  assert.equal(planSchool(withStolen, { ...upToDate, serials: serials("A", "B", "C", "D") }, policy, now).action, "skip");
+});
+
+test("shrink guard: more than max_shrink_percent lost is held, --force lets it through, 100 disables", () => {
+  const previous = { ...upToDate, checksum: "old", serials: serials("A", "B", "C", "D", "E", "F", "G", "H") };
+  assert.equal(planSchool(received, previous, policy, now).action, "regenerate"); // 4 of 8 lost: exactly 50%
+  const shrunk = { ...received, serials: serials("A", "B", "C") };
+  assert.deepEqual(planSchool(shrunk, previous, policy, now), { action: "hold", reason: "shrink", previousCount: 8, newCount: 3 });
+  assert.deepEqual(planSchool(shrunk, previous, { ...policy, force: true }, now), { action: "regenerate", reason: "forced" });
+  assert.equal(planSchool({ ...received, serials: serials() }, previous, { ...policy, maxShrinkPercent: 100 }, now).action, "regenerate");
+  assert.equal(planSchool({ ...received, serials: serials() }, previous, { ...policy, maxShrinkPercent: 0 }, now).action, "hold");
+});
+
+test("the school file is read only when the plan could change with it", () => {
+  assert.equal(needsPreviousSerials(planSchool(received, upToDate, policy, now), upToDate), false);
+  const changed = { ...received, checksum: "c2" };
+  assert.equal(needsPreviousSerials(planSchool(changed, upToDate, policy, now), upToDate), true);
+  assert.equal(needsPreviousSerials(planSchool(changed, { schoolFileExists: false }, policy, now), { schoolFileExists: false }), false);
+});
+
+test("vanished schools are removed unless too many vanish at once", () => {
+  const hosts = (...list: string[]): Hostname[] => list as Hostname[];
+  assert.deepEqual(planVanishedSchools(hosts("a", "b", "c"), hosts("a", "b"), policy), { action: "remove", vanished: ["c"] });
+  assert.deepEqual(planVanishedSchools(hosts("a", "b", "c"), hosts(), policy), { action: "hold", vanished: ["a", "b", "c"], existing: 3 });
+  assert.deepEqual(planVanishedSchools(hosts("a", "b", "c"), hosts(), { ...policy, force: true }), {
+    action: "remove",
+    vanished: ["a", "b", "c"],
+  });
+  assert.deepEqual(planVanishedSchools(hosts(), hosts("a"), policy), { action: "remove", vanished: [] });
+});
