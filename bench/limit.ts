@@ -1,0 +1,45 @@
+// The machine's raw limit: one worker thread per core, each signing in a tight loop with the
+// program's own primitive (RSA-2048 PSS, SHA-256, salt 8) for the same few seconds, summed.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
+import type { LimitMessage, LimitSetup } from "./limit-worker.js";
+
+export interface Limit {
+  /** Signatures per second, all threads together. */
+  readonly perSecond: number;
+  readonly threads: number;
+  readonly perThread: readonly number[];
+}
+
+const WORKER_FILE = join(__dirname, "limit-worker.js");
+
+export async function measureLimit(keyPath: string, threads: number, seconds: number, messages: readonly string[]): Promise<Limit> {
+  const privateDer = await readFile(`${keyPath}.private`);
+  const setup: LimitSetup = { privateDer, modulusBits: 2048, seconds, messages };
+  const workers = Array.from({ length: threads }, () => new Worker(WORKER_FILE, { workerData: setup }));
+  try {
+    const replies = workers.map(firstTwoMessages);
+    // Everyone loads the key and warms up first, then all start together.
+    await Promise.all(replies.map(([ready]) => ready));
+    for (const worker of workers) worker.postMessage("go");
+    const results = await Promise.all(replies.map(([, done]) => done));
+    const perThread = results.map((result) => ("signatures" in result ? result.signatures / result.seconds : 0));
+    return { perSecond: perThread.reduce((sum, rate) => sum + rate, 0), threads, perThread };
+  } finally {
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+}
+
+/** The worker's first two messages ("ready", then its count); both reject if the worker fails first. */
+function firstTwoMessages(worker: Worker): [Promise<LimitMessage>, Promise<LimitMessage>] {
+  const settlers: { resolve: (message: LimitMessage) => void; reject: (error: Error) => void }[] = [];
+  const promises = [0, 1].map((i) => new Promise<LimitMessage>((resolve, reject) => (settlers[i] = { resolve, reject })));
+  for (const promise of promises) promise.catch(() => undefined); // awaited by the caller; never unhandled
+  let received = 0;
+  worker.on("message", (message: LimitMessage) => settlers[received++]?.resolve(message));
+  const fail = (error: Error): void => settlers.forEach((settler) => settler.reject(error));
+  worker.on("error", fail);
+  worker.on("exit", (code) => fail(new Error(`limit worker exited with code ${code}`)));
+  return [promises[0] as Promise<LimitMessage>, promises[1] as Promise<LimitMessage>];
+}

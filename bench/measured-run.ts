@@ -1,0 +1,67 @@
+// One run of the built bundle as a child process, timed from spawn to exit, with its peak
+// resident set measured two ways: the bench polls VmHWM in /proc/<pid>/status every 20 ms
+// (the kernel's high-water mark of the whole process, worker threads included, so a poll
+// never misses a spike between polls, only growth after the last one), and the rss-probe
+// preload writes the final VmHWM and the CPU times at exit. The larger figure is reported.
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { BUNDLE } from "../test/support/harness.js";
+import { statusKb } from "./proc-status.js";
+import type { ProbeReport } from "./rss-probe.js";
+
+const POLL_MS = 20;
+const PROBE = join(__dirname, "rss-probe.js");
+
+export interface MeasuredRun {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stderr: string;
+  readonly wallSeconds: number;
+  /** Epoch milliseconds of the spawn and of the exit, to place the log's lines in the run. */
+  readonly spawnedAt: number;
+  readonly exitedAt: number;
+  readonly peakRssMb: number;
+  /** User + system CPU seconds of the whole process (undefined if the probe wrote nothing). */
+  readonly cpuSeconds: number | undefined;
+}
+
+/** Children still running, so that an interrupted bench can stop them. */
+export const liveChildren = new Set<ChildProcess>();
+
+export async function runMeasured(args: readonly string[], probeFile: string, nodeArgs: readonly string[] = []): Promise<MeasuredRun> {
+  await rm(probeFile, { force: true });
+  const env = { ...process.env, LEASEGEN_BENCH_PROBE_FILE: probeFile };
+  const spawnedAt = Date.now();
+  const started = performance.now();
+  const child = spawn(process.execPath, [...nodeArgs, "--require", PROBE, BUNDLE, ...args], { env, stdio: ["ignore", "ignore", "pipe"] });
+  liveChildren.add(child);
+  let polledKb = 0;
+  const poll = (): void => {
+    try {
+      polledKb = Math.max(polledKb, statusKb(readFileSync(`/proc/${child.pid}/status`, "utf8"), "VmHWM") ?? 0);
+    } catch {
+      // not started yet, or already gone
+    }
+  };
+  const timer = setInterval(poll, POLL_MS);
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const { code, signal, wallSeconds } = await new Promise<Pick<MeasuredRun, "code" | "signal" | "wallSeconds">>((resolve, reject) => {
+    let wallSeconds = 0;
+    child.on("error", reject);
+    child.on("exit", () => (wallSeconds = (performance.now() - started) / 1000));
+    child.on("close", (code, signal) => resolve({ code, signal, wallSeconds }));
+  }).finally(() => {
+    clearInterval(timer);
+    liveChildren.delete(child);
+  });
+  const probe = await readFile(probeFile, "utf8")
+    .then((text) => JSON.parse(text) as ProbeReport)
+    .catch(() => undefined);
+  const peakKb = Math.max(polledKb, probe?.hwmKb ?? 0);
+  const cpuSeconds = probe ? (probe.userMicros + probe.systemMicros) / 1e6 : undefined;
+  const exitedAt = spawnedAt + wallSeconds * 1000;
+  return { code, signal, stderr, wallSeconds, spawnedAt, exitedAt, peakRssMb: peakKb / 1024, cpuSeconds };
+}
