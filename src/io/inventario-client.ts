@@ -49,16 +49,16 @@ export class InventarioClient implements Inventario {
   }
 
   async stolenList(): Promise<RawLaptop[]> {
-    return readStolenList(await this.get("stolen list", "laptops/requestBlackList.xml"));
+    return this.get("stolen list", "laptops/requestBlackList.xml", readStolenList);
   }
 
   async schoolList(): Promise<string[]> {
-    return readSchoolList(await this.get("school list", "school_infos/list.xml"));
+    return this.get("school list", "school_infos/list.xml", readSchoolList);
   }
 
   async leaseInfo(hostname: Hostname): Promise<LeaseInfo> {
     const path = `school_infos/lease_info.xml?hostname=${encodeURIComponent(hostname)}`;
-    return readLeaseInfo(await this.get(`lease info for ${hostname}`, path));
+    return this.get(`lease info for ${hostname}`, path, readLeaseInfo);
   }
 
   close(): void {
@@ -66,7 +66,8 @@ export class InventarioClient implements Inventario {
     this.httpsAgent.destroy();
   }
 
-  private async get(call: string, path: string): Promise<RailsValue> {
+  /** Fetches and reads one answer; every failure is an InventarioError naming the call. */
+  private async get<T>(call: string, path: string, read: (value: RailsValue) => T): Promise<T> {
     const signal = AbortSignal.timeout(this.options.timeoutMs);
     const fail = (message: string, status?: number, cause?: unknown): InventarioError =>
       new InventarioError(call, `${call}: ${message}`, status, cause === undefined ? undefined : { cause });
@@ -81,9 +82,9 @@ export class InventarioClient implements Inventario {
       throw fail(why, undefined, error);
     }
     try {
-      return parseRailsXml(body);
+      return read(parseRailsXml(body));
     } catch (error) {
-      throw fail(`answer is not Rails XML (${describe(error)})`, response.status, error);
+      throw fail(`answer is not what inventario sends (${describe(error)})`, response.status, error);
     }
   }
 

@@ -1,0 +1,85 @@
+// The client against the test inventario: auth vector, headers, path prefix, encoding, errors.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import type { Hostname } from "../../src/core/domain.js";
+import { InventarioError } from "../../src/errors.js";
+import { basicAuthorization, InventarioClient } from "../../src/io/inventario-client.js";
+import { demoDataset } from "../support/datasets.js";
+import { startInventario, type TestInventario } from "../support/inventario-server.js";
+
+let server: TestInventario;
+let client: InventarioClient;
+before(async () => {
+  server = await startInventario(demoDataset());
+  client = new InventarioClient({ site: new URL(server.url), user: "test", pass: "xxx", timeoutMs: 2000 });
+});
+after(async () => {
+  client.close();
+  await server.close();
+});
+
+const failsWith = async (promise: Promise<unknown>, status: number | undefined, message: RegExp): Promise<void> => {
+  await assert.rejects(
+    promise,
+    (error: unknown) => error instanceof InventarioError && error.status === status && message.test(error.message),
+  );
+};
+
+test("Basic auth: user and lower-case SHA-1 hex of the password (SPEC vector)", () => {
+  assert.equal(basicAuthorization("test", "xxx"), "Basic dGVzdDpiNjBkMTIxYjQzOGEzODBjMzQzZDVlYzNjMjAzNzU2NGI4MmZmZWYz");
+});
+
+test("the three calls, with Accept: application/xml and auth on every request, under the site's prefix", async () => {
+  server.requests.length = 0;
+  const schools = await client.schoolList();
+  assert.equal(schools.length, 3);
+  const stolen = await client.stolenList();
+  assert.deepEqual(stolen[1], { serial: "SHC10000009", uuid: null });
+  const info = await client.leaseInfo(schools[0] as Hostname);
+  assert.equal(info.laptops.length, 7);
+  assert.match(info.expiry, /^\d{8}T060000Z$/);
+  assert.deepEqual(
+    server.requests.map((r) => r.path),
+    [
+      "/inventario/school_infos/list.xml",
+      "/inventario/laptops/requestBlackList.xml",
+      `/inventario/school_infos/lease_info.xml?hostname=${schools[0]}`,
+    ],
+  );
+  for (const request of server.requests) {
+    assert.equal(request.accept, "application/xml");
+    assert.equal(request.authorization, basicAuthorization("test", "xxx"));
+  }
+});
+
+test("the hostname is URL-encoded", async () => {
+  server.requests.length = 0;
+  await failsWith(client.leaseInfo("a&b=c d" as Hostname), 404, /lease info for a&b=c d: HTTP 404/);
+  assert.equal(server.requests[0]?.path, "/inventario/school_infos/lease_info.xml?hostname=a%26b%3Dc%20d");
+});
+
+test("errors name the call, the school and the status", async () => {
+  await failsWith(client.leaseInfo("unknown.example.org" as Hostname), 404, /^lease info for unknown\.example\.org: HTTP 404/);
+  const wrong = new InventarioClient({ site: new URL(server.url), user: "test", pass: "wrong", timeoutMs: 2000 });
+  await failsWith(wrong.schoolList(), 401, /^school list: HTTP 401 \(check user and pass/);
+  wrong.close();
+  server.dataset.permitted = false;
+  await failsWith(client.stolenList(), 403, /^stolen list: HTTP 403 .*extern system/);
+  server.dataset.permitted = true;
+  const hostname = "root.example.org";
+  server.dataset.schools.set(hostname, { laptops: [], atRoot: true });
+  await failsWith(client.leaseInfo(hostname as Hostname), 500, /HTTP 500 \(inventario failed\)/);
+  server.dataset.schools.set(hostname, { laptops: [], raw: { status: 200, body: "<html><body>Login</body></html>" } });
+  await failsWith(
+    client.leaseInfo(hostname as Hostname),
+    200,
+    /^lease info for root.example.org: answer is not what inventario sends \(lease info.s serials-uuids is not an XML array\)/,
+  );
+  server.dataset.schools.delete(hostname);
+});
+
+test("a site without a server is an error naming the call", async () => {
+  const nowhere = new InventarioClient({ site: new URL("http://127.0.0.1:9/inventario/"), user: "test", pass: "xxx", timeoutMs: 2000 });
+  await failsWith(nowhere.schoolList(), undefined, /^school list: .*ECONNREFUSED/);
+  nowhere.close();
+});
