@@ -43,6 +43,7 @@ export async function run(deps: RunDeps, options: RunOptions): Promise<RunReport
 
   const listed = options.hostnames ?? (await fetchSchoolList(deps.inventario));
   const { hostnames, invalid } = validateHostnames(listed);
+  for (const outcome of invalid) logOutcome(deps.log, outcome);
   const schools = [...invalid, ...(await processSchools(ctx, hostnames))];
   const removedSchools = options.hostnames ? [] : await removeVanishedSchools(ctx, hostnames, schools);
 
