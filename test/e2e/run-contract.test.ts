@@ -1,0 +1,156 @@
+// The run contract (SPEC §7): exit statuses, the lock, the bundle on its own, --help/--version.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { chmod, cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, test } from "node:test";
+import { demoDataset, syntheticDataset } from "../support/datasets.js";
+import { BUNDLE, makeDeployment, readTree, runBundle, ROOT, type Deployment } from "../support/harness.js";
+import { startInventario, type TestInventario } from "../support/inventario-server.js";
+import { makeKeyPair } from "../support/keys.js";
+
+let server: TestInventario;
+let deployment: Deployment;
+beforeEach(async () => {
+  server = await startInventario(demoDataset());
+  deployment = await makeDeployment(server.url);
+});
+afterEach(async () => {
+  await server.close();
+  await deployment.remove();
+});
+
+test("--help and --version exit 0; a bad option exits 2", async () => {
+  const help = await runBundle(["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /Usage: inventario-leasegen \[options\] \[hosts\]/);
+  assert.match(help.stdout, /--dry-run/);
+  const version = await runBundle(["--version"]);
+  assert.equal(version.code, 0);
+  assert.equal(version.stdout, `${(JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { version: string }).version}\n`);
+  const bad = await runBundle(["--no-such-option"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /unknown option '--no-such-option'/);
+});
+
+test("configuration errors exit 2 with one line naming the file and the key", async () => {
+  const cases: [string, RegExp][] = [
+    ["site = x\n", /missing required key "user"|key "site"/],
+    ['user = "a"\npass = "b"\nsite = "http://h/"\nsigning_key_path = "/k"\nfrobnicate = 1\n', /unknown key "frobnicate"/],
+    [
+      'user = "a"\npass = "b"\nsite = "http://h/"\nsigning_key_path = "/k"\nstale_lease_threshold = "soon"\n',
+      /"stale_lease_threshold" must be an integer/,
+    ],
+  ];
+  for (const [text, message] of cases) {
+    await writeFile(deployment.configPath, text);
+    const result = await runBundle([], deployment);
+    assert.equal(result.code, 2, text);
+    assert.equal(result.stderr.split("\n").length, 2, "one line");
+    assert.ok(result.stderr.includes(deployment.configPath));
+    assert.match(result.stderr, message);
+  }
+  const missing = await runBundle(["--config", join(deployment.dir, "nope.conf")]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /nope\.conf: cannot read the configuration/);
+});
+
+test("nothing could be done exits 4: inventario unreachable, school list refused, key unreadable or mismatched", async () => {
+  await deployment.writeConfig({ site: "http://127.0.0.1:9/inventario/" });
+  const unreachable = await runBundle([], deployment);
+  assert.equal(unreachable.code, 4);
+  assert.match(unreachable.stderr, /school list: .*ECONNREFUSED/);
+
+  await deployment.writeConfig({ pass: "wrong" });
+  const refused = await runBundle([], deployment);
+  assert.equal(refused.code, 4);
+  assert.match(refused.stderr, /school list: HTTP 401/);
+
+  await deployment.writeConfig({ signing_key_path: join(deployment.dir, "missing-key") });
+  const noKey = await runBundle([], deployment);
+  assert.equal(noKey.code, 4);
+  assert.match(noKey.stderr, /cannot read key file .*missing-key\.private/);
+
+  const other = await makeKeyPair(deployment.dir, "other");
+  await cp(`${other}.public`, `${deployment.keyPath}.public`);
+  await deployment.writeConfig();
+  const mismatch = await runBundle([], deployment);
+  assert.equal(mismatch.code, 4);
+  assert.match(mismatch.stderr, /lease\.public is not the public half of .*lease\.private/);
+  assert.equal((await readTree(deployment.leasesDir)).size, 0);
+});
+
+test("one school failing exits 3; HOSTS all unreachable with no stolen list exits 4", async () => {
+  server.dataset.schools.set("root.example.org", { laptops: [], atRoot: true });
+  assert.equal((await runBundle([], deployment)).code, 3);
+  await deployment.writeConfig({ site: "http://127.0.0.1:9/inventario/" });
+  const down = await runBundle(["a.example.org,b.example.org"], deployment);
+  assert.equal(down.code, 4);
+  assert.equal(down.stderr.trim().split("\n").length, 3, "one line per error: stolen list and two schools");
+});
+
+/** Starts a run that stays busy (a slow school) and resolves once it holds the lock. */
+async function startBusyRun(): Promise<ReturnType<typeof spawn>> {
+  server.dataset.schools.set("slow.example.org", { laptops: [], delayMs: 4000 });
+  const child = spawn(process.execPath, [BUNDLE, "--config", deployment.configPath, "slow.example.org"], { stdio: "ignore" });
+  // The log's first line is written after the lock is taken.
+  for (let i = 0; i < 200 && !(await readTree(deployment.stateDir)).has("leasegen.log"); i += 1)
+    await new Promise((r) => setTimeout(r, 25));
+  return child;
+}
+
+test("a second run while one is active exits 1; a run killed with -9 does not block the next", async () => {
+  const busy = await startBusyRun();
+  const second = await runBundle([], deployment);
+  assert.equal(second.code, 1);
+  assert.equal(second.stderr, "instance already running, aborting...\n");
+  const exited = new Promise((resolve) => busy.on("exit", resolve));
+  busy.kill("SIGKILL");
+  await exited;
+  server.dataset.schools.delete("slow.example.org");
+  assert.equal((await runBundle([], deployment)).code, 0);
+});
+
+test("the lock belongs to the state directory: another state_dir runs alongside", async () => {
+  const busy = await startBusyRun();
+  try {
+    const other = await makeDeployment(server.url);
+    try {
+      assert.equal((await runBundle(["schoolserver.escuela2.caacupe.paraguayeduca.org"], other)).code, 0);
+    } finally {
+      await other.remove();
+    }
+  } finally {
+    busy.kill("SIGKILL");
+  }
+});
+
+test("the bundle runs with no node_modules anywhere near it", async () => {
+  const alone = await mkdtemp(join(tmpdir(), "leasegen-bundle-"));
+  try {
+    await cp(join(ROOT, "dist"), join(alone, "lib"), { recursive: true });
+    server.dataset.schools = syntheticDataset(40, 2).schools;
+    server.dataset.stolen = [];
+    const result = await new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, [join(alone, "lib", "index.js"), "--config", deployment.configPath], {
+        cwd: alone,
+        stdio: "ignore",
+      });
+      child.on("close", resolve);
+    });
+    assert.equal(result, 0);
+    assert.equal([...(await readTree(deployment.leasesDir)).keys()].filter((p) => p.startsWith("by-laptop/")).length, 40);
+  } finally {
+    await rm(alone, { recursive: true, force: true });
+  }
+});
+
+test("a private key readable by others is warned about on every run", async () => {
+  await chmod(`${deployment.keyPath}.private`, 0o644);
+  for (let i = 0; i < 2; i += 1) {
+    const result = await runBundle([], deployment);
+    assert.equal(result.code, 0);
+    assert.match(result.stderr, /lease\.private can be read by other users/);
+  }
+});
