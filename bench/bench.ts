@@ -141,7 +141,12 @@ const secs = (value: number): string => `${value.toFixed(2)} s`;
 const mb = (value: number): string => `${value.toFixed(1)} MB`;
 
 function cpuNote(run: MeasuredRun): string {
-  return run.cpuSeconds === undefined ? "-" : `${secs(run.cpuSeconds)} (${num(run.cpuSeconds / run.wallSeconds, 2)} cores busy)`;
+  if (run.cpuSeconds === undefined) return "-";
+  const cores = (seconds: number): string => `${num(seconds / run.wallSeconds, 2)} cores`;
+  const main = run.mainThreadCpuSeconds === undefined ? "" : `, main thread ${cores(run.mainThreadCpuSeconds)}`;
+  const others =
+    run.machineBusySeconds === undefined ? "" : `; rest of the machine ${cores(Math.max(0, run.machineBusySeconds - run.cpuSeconds))}`;
+  return `${secs(run.cpuSeconds)}: ${cores(run.cpuSeconds)}${main}${others}`;
 }
 
 function regenerationRows(regeneration: Regeneration, limit: Limit): Row[] {

@@ -3,12 +3,14 @@
 // (the kernel's high-water mark of the whole process, worker threads included, so a poll
 // never misses a spike between polls, only growth after the last one), and the rss-probe
 // preload writes the final VmHWM and the CPU times at exit. The larger figure is reported.
+// The same poll follows the main thread's CPU time, and /proc/stat before and after gives how
+// busy the whole machine was: other load on a shared machine shows up there, not as a slow run.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { BUNDLE } from "../test/support/harness.js";
-import { statusKb } from "./proc-status.js";
+import { machineCpuSeconds, statusKb, threadCpuSeconds } from "./proc-status.js";
 import type { ProbeReport } from "./rss-probe.js";
 
 const POLL_MS = 20;
@@ -25,6 +27,18 @@ export interface MeasuredRun {
   readonly peakRssMb: number;
   /** User + system CPU seconds of the whole process (undefined if the probe wrote nothing). */
   readonly cpuSeconds: number | undefined;
+  /** CPU seconds of the main thread alone, as of the last poll. */
+  readonly mainThreadCpuSeconds: number | undefined;
+  /** CPU seconds all processes of the machine used during the run (this one, the bench's inventario, anything else). */
+  readonly machineBusySeconds: number | undefined;
+}
+
+function readMachine(): { busy: number; total: number } | undefined {
+  try {
+    return machineCpuSeconds(readFileSync("/proc/stat", "utf8"));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Children still running, so that an interrupted bench can stop them. */
@@ -33,19 +47,23 @@ export const liveChildren = new Set<ChildProcess>();
 export async function runMeasured(args: readonly string[], probeFile: string, nodeArgs: readonly string[] = []): Promise<MeasuredRun> {
   await rm(probeFile, { force: true });
   const env = { ...process.env, LEASEGEN_BENCH_PROBE_FILE: probeFile };
+  const machineBefore = readMachine();
   const spawnedAt = Date.now();
   const started = performance.now();
   const child = spawn(process.execPath, [...nodeArgs, "--require", PROBE, BUNDLE, ...args], { env, stdio: ["ignore", "ignore", "pipe"] });
   liveChildren.add(child);
   let polledKb = 0;
+  let mainThreadCpuSeconds: number | undefined;
   const poll = (): void => {
     try {
       polledKb = Math.max(polledKb, statusKb(readFileSync(`/proc/${child.pid}/status`, "utf8"), "VmHWM") ?? 0);
+      mainThreadCpuSeconds = threadCpuSeconds(readFileSync(`/proc/${child.pid}/task/${child.pid}/stat`, "utf8")) ?? mainThreadCpuSeconds;
     } catch {
       // not started yet, or already gone
     }
   };
   const timer = setInterval(poll, POLL_MS);
+  let machineAfter: { busy: number; total: number } | undefined;
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const { code, signal, wallSeconds } = await new Promise<Pick<MeasuredRun, "code" | "signal" | "wallSeconds">>((resolve, reject) => {
@@ -55,6 +73,7 @@ export async function runMeasured(args: readonly string[], probeFile: string, no
     child.on("close", (code, signal) => resolve({ code, signal, wallSeconds }));
   }).finally(() => {
     clearInterval(timer);
+    machineAfter = readMachine();
     liveChildren.delete(child);
   });
   const probe = await readFile(probeFile, "utf8")
@@ -63,5 +82,17 @@ export async function runMeasured(args: readonly string[], probeFile: string, no
   const peakKb = Math.max(polledKb, probe?.hwmKb ?? 0);
   const cpuSeconds = probe ? (probe.userMicros + probe.systemMicros) / 1e6 : undefined;
   const exitedAt = spawnedAt + wallSeconds * 1000;
-  return { code, signal, stderr, wallSeconds, spawnedAt, exitedAt, peakRssMb: peakKb / 1024, cpuSeconds };
+  const machineBusySeconds = machineBefore && machineAfter ? machineAfter.busy - machineBefore.busy : undefined;
+  return {
+    code,
+    signal,
+    stderr,
+    wallSeconds,
+    spawnedAt,
+    exitedAt,
+    peakRssMb: peakKb / 1024,
+    cpuSeconds,
+    mainThreadCpuSeconds,
+    machineBusySeconds,
+  };
 }
