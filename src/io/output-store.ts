@@ -13,6 +13,8 @@ const STRAY_STOLEN_TEMP = /^stolen\.(csv|list)\.\d+$/;
 
 export interface PruneResult {
   readonly removed: number;
+  /** Stolen laptops taken out of by-school files (of schools that could not be regenerated). */
+  readonly revoked: number;
 }
 
 export class OutputStore {
@@ -34,8 +36,14 @@ export class OutputStore {
 
   /** The serials in a school's current file; undefined if it is missing or not a lease file. */
   async readSchoolSerials(hostname: Hostname): Promise<Set<string> | undefined> {
+    const leases = await this.readSchoolLeases(hostname);
+    return leases && new Set(leases.keys());
+  }
+
+  /** A school's current file as serial → lease text; undefined if it is missing or not a lease file. */
+  private async readSchoolLeases(hostname: Hostname): Promise<Map<string, string> | undefined> {
     try {
-      return new Set(readSchoolFile(await readFile(this.schoolFile(hostname), "utf8")).keys());
+      return readSchoolFile(await readFile(this.schoolFile(hostname), "utf8"));
     } catch {
       return undefined;
     }
@@ -93,15 +101,25 @@ export class OutputStore {
   }
 
   /**
-   * Leaves under by-laptop/ only the files of serials in some school file, and removes the
-   * temporary files that interrupted writes left anywhere under leases_dir.
+   * Takes the stolen laptops out of every school file (a school that failed or was held this
+   * run still lists them), leaves under by-laptop/ only the files of serials in some school
+   * file, and removes the temporary files that interrupted writes left anywhere under leases_dir.
    */
-  async prune(): Promise<PruneResult> {
+  async prune(stolen: ReadonlySet<string>): Promise<PruneResult> {
     const keep = new Set<string>();
     const hostnames = new Set<string>(await this.schoolHostnames());
+    let revoked = 0;
     for (const hostname of hostnames) {
-      for (const serial of (await this.readSchoolSerials(hostname as Hostname)) ?? []) keep.add(serial);
+      const leases = await this.readSchoolLeases(hostname as Hostname);
+      const listedStolen = [...(leases?.keys() ?? [])].filter((serial) => stolen.has(serial));
+      if (leases && listedStolen.length > 0) {
+        for (const serial of listedStolen) leases.delete(serial);
+        await replaceFile(this.schoolFile(hostname as Hostname), schoolFileText(leases));
+        revoked += listedStolen.length;
+      }
+      for (const serial of leases?.keys() ?? []) keep.add(serial);
     }
+    if (revoked > 0) await syncDirectory(this.schoolDir);
     let removed = 0;
     const remove = async (path: string): Promise<void> => {
       await unlink(path);
@@ -117,7 +135,7 @@ export class OutputStore {
         if (!serial.ok || !keep.has(name) || name.slice(-2) !== bucket) await remove(join(dir, name));
       });
     }
-    return { removed };
+    return { removed, revoked };
   }
 }
 

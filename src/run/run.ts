@@ -48,9 +48,12 @@ export async function run(deps: RunDeps, options: RunOptions): Promise<RunReport
   const removedSchools = options.hostnames ? [] : await removeVanishedSchools(ctx, hostnames, schools);
 
   if (!options.dryRun && (changing || sweepPending)) {
-    const { removed } = await deps.outputs.prune();
+    const { removed, revoked } = await deps.outputs.prune(stolen.serials);
     const strays = await deps.state.finishSweep();
-    deps.log.info({ removed: removed + strays }, "swept lease files of laptops no school lists, and stray temporary files");
+    deps.log.info(
+      { removed: removed + strays, revoked },
+      "swept stolen laptops out of school files, lease files of laptops no school lists, and stray temporary files",
+    );
   }
   return { schools, stolenError: stolen.error, removedSchools, seconds: (performance.now() - started) / 1000 };
 }
