@@ -39,7 +39,7 @@ export type SchoolPlan =
 export function planSchool(received: ReceivedSchool, previous: PreviousOutput, policy: Policy, now: Date): SchoolPlan {
   const reason = regenerateReason(received, previous, policy, now);
   if (reason === undefined) return { action: "skip", reason: "up to date" };
-  const shrink = previous.serials && !policy.force ? shrinkOf(previous.serials, received.serials) : undefined;
+  const shrink = previous.serials && !policy.force ? shrinkOf(previous.serials, received) : undefined;
   if (shrink && shrink.lost * 100 > policy.maxShrinkPercent * shrink.previousCount) {
     return { action: "hold", reason: "shrink", previousCount: shrink.previousCount, newCount: received.serials.size };
   }
@@ -58,9 +58,12 @@ function regenerateReason(received: ReceivedSchool, previous: PreviousOutput, po
   return undefined;
 }
 
-function shrinkOf(before: ReadonlySet<string>, after: ReadonlySet<string>): { lost: number; previousCount: number } {
+/** Laptops gone from the school's list; a stolen one is revoked on purpose, not lost by accident. */
+function shrinkOf(before: ReadonlySet<string>, received: ReceivedSchool): { lost: number; previousCount: number } {
+  const after: ReadonlySet<string> = received.serials;
+  const stolen = new Set<string>(received.stolen);
   let lost = 0;
-  for (const serial of before) if (!after.has(serial)) lost += 1;
+  for (const serial of before) if (!after.has(serial) && !stolen.has(serial)) lost += 1;
   return { lost, previousCount: before.size };
 }
 
