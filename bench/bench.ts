@@ -149,6 +149,14 @@ function cpuNote(run: MeasuredRun): string {
   return `${secs(run.cpuSeconds)}: ${cores(run.cpuSeconds)}${main}${others}`;
 }
 
+/** Each thread's share of the wall time: the main thread, then the busiest others (signing workers first). */
+function threadsNote(run: MeasuredRun, shown: number): string {
+  const share = (seconds: number): string => `${Math.round((seconds / run.wallSeconds) * 100)}%`;
+  const main = run.mainThreadCpuSeconds === undefined ? "?" : share(run.mainThreadCpuSeconds);
+  const others = run.otherThreadsCpuSeconds.slice(0, shown).map(share).join(" ");
+  return `main ${main} · others ${others || "-"} (busiest first, ${run.otherThreadsCpuSeconds.length} threads)`;
+}
+
 function regenerationRows(regeneration: Regeneration, limit: Limit): Row[] {
   const { deployment, full, noop } = regeneration;
   const rate = deployment.laptops / full.run.wallSeconds;
@@ -158,11 +166,13 @@ function regenerationRows(regeneration: Regeneration, limit: Limit): Row[] {
     ["  leases per second", num(rate), schoolsPhase ? `(${num(deployment.laptops / schoolsPhase)} within the schools phase)` : undefined],
     ["  ratio to limit", num(rate / limit.perSecond, 3)],
     ["  cpu", cpuNote(full.run)],
+    ["  threads busy", threadsNote(full.run, 6)],
     ["  phases", describePhases(full.phases)],
     ["  outcome", describeOutcomes(full.phases)],
     ["  peak rss", mb(full.run.peakRssMb)],
     ["nothing-changed run, wall", secs(noop.run.wallSeconds)],
     ["  cpu", cpuNote(noop.run)],
+    ["  threads busy", threadsNote(noop.run, 6)],
     ["  phases", describePhases(noop.phases)],
     ["  outcome", describeOutcomes(noop.phases)],
     ["  peak rss", mb(noop.run.peakRssMb)],
@@ -202,7 +212,7 @@ function printReport(settings: Settings, limit: Limit, base: Regeneration, scale
     rows.push(
       ["", ""],
       [`bios-crypto signer (${settings.biosCryptoPath}): ${bios.deployment.laptops} laptops / ${bios.deployment.schools} schools`, ""],
-      ...regenerationRows(bios, limit).slice(0, 7),
+      ...regenerationRows(bios, limit).slice(0, 8),
     );
   } else rows.push(["bios-crypto signer", "skipped (set LEASEGEN_BENCH_MAKE_LEASE=/path/to/make-lease.sh)"]);
   console.log(table("inventario-leasegen bench", rows));

@@ -6,7 +6,7 @@
 // The same poll follows the main thread's CPU time, and /proc/stat before and after gives how
 // busy the whole machine was: other load on a shared machine shows up there, not as a slow run.
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { BUNDLE } from "../test/support/harness.js";
@@ -29,6 +29,8 @@ export interface MeasuredRun {
   readonly cpuSeconds: number | undefined;
   /** CPU seconds of the main thread alone, as of the last poll. */
   readonly mainThreadCpuSeconds: number | undefined;
+  /** CPU seconds of each other thread as of the last poll, busiest first (the signing workers lead in a full run). */
+  readonly otherThreadsCpuSeconds: readonly number[];
   /** CPU seconds all processes of the machine used during the run (this one, the bench's inventario, anything else). */
   readonly machineBusySeconds: number | undefined;
 }
@@ -53,13 +55,16 @@ export async function runMeasured(args: readonly string[], probeFile: string, no
   const child = spawn(process.execPath, [...nodeArgs, "--require", PROBE, BUNDLE, ...args], { env, stdio: ["ignore", "ignore", "pipe"] });
   liveChildren.add(child);
   let polledKb = 0;
-  let mainThreadCpuSeconds: number | undefined;
+  const threadCpu = new Map<string, number>();
   const poll = (): void => {
     try {
       polledKb = Math.max(polledKb, statusKb(readFileSync(`/proc/${child.pid}/status`, "utf8"), "VmHWM") ?? 0);
-      mainThreadCpuSeconds = threadCpuSeconds(readFileSync(`/proc/${child.pid}/task/${child.pid}/stat`, "utf8")) ?? mainThreadCpuSeconds;
+      for (const tid of readdirSync(`/proc/${child.pid}/task`)) {
+        const seconds = threadCpuSeconds(readFileSync(`/proc/${child.pid}/task/${tid}/stat`, "utf8"));
+        if (seconds !== undefined) threadCpu.set(tid, seconds);
+      }
     } catch {
-      // not started yet, or already gone
+      // not started yet, or already gone (or a thread ended between the listing and the read)
     }
   };
   const timer = setInterval(poll, POLL_MS);
@@ -83,6 +88,9 @@ export async function runMeasured(args: readonly string[], probeFile: string, no
   const cpuSeconds = probe ? (probe.userMicros + probe.systemMicros) / 1e6 : undefined;
   const exitedAt = spawnedAt + wallSeconds * 1000;
   const machineBusySeconds = machineBefore && machineAfter ? machineAfter.busy - machineBefore.busy : undefined;
+  const mainThreadCpuSeconds = threadCpu.get(String(child.pid));
+  threadCpu.delete(String(child.pid));
+  const otherThreadsCpuSeconds = [...threadCpu.values()].sort((a, b) => b - a);
   return {
     code,
     signal,
@@ -93,6 +101,7 @@ export async function runMeasured(args: readonly string[], probeFile: string, no
     peakRssMb: peakKb / 1024,
     cpuSeconds,
     mainThreadCpuSeconds,
+    otherThreadsCpuSeconds,
     machineBusySeconds,
   };
 }
