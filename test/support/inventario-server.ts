@@ -3,7 +3,8 @@
 // from a dataset the test owns and may change between runs. Also used by `make demo` and
 // `make bench`.
 import { createHash } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 
 export interface TestLaptop {
@@ -144,18 +145,25 @@ function answer(dataset: Dataset, request: IncomingMessage, response: ServerResp
   return send(404, "<html><body>Not Found</body></html>", { "Content-Type": "text/html" });
 }
 
+/** PEM key and certificate: the server then speaks https. */
+export interface TlsIdentity {
+  key: string | Buffer;
+  cert: string | Buffer;
+}
+
 /** Starts the server on 127.0.0.1 (a free port unless given); close() stops it. */
-export async function startInventario(dataset: Dataset = emptyDataset(), port = 0): Promise<TestInventario> {
+export async function startInventario(dataset: Dataset = emptyDataset(), port = 0, tls?: TlsIdentity): Promise<TestInventario> {
   const requests: RequestRecord[] = [];
-  const server = createServer((request, response) => {
+  const listener: RequestListener = (request, response) => {
     requests.push({ path: request.url ?? "", authorization: request.headers.authorization, accept: request.headers.accept });
     void Promise.resolve(answer(dataset, request, response)).catch(() => response.destroy());
-  });
+  };
+  const server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, listener) : createServer(listener);
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   const address = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${address.port}${PREFIX}`,
+    url: `${tls ? "https" : "http"}://127.0.0.1:${address.port}${PREFIX}`,
     dataset,
     requests,
     close: () =>
