@@ -45,15 +45,19 @@ export async function run(deps: RunDeps, options: RunOptions): Promise<RunReport
   const { hostnames, invalid } = validateHostnames(listed);
   for (const outcome of invalid) logOutcome(deps.log, outcome);
   const schools = [...invalid, ...(await processSchools(ctx, hostnames))];
-  const removedSchools = options.hostnames ? [] : await removeVanishedSchools(ctx, hostnames, schools);
+  const removedSchools = options.hostnames
+    ? []
+    : await cleanUp(ctx, schools, "remove the files of schools no longer listed", [], () => removeVanishedSchools(ctx, hostnames, schools));
 
   if (!options.dryRun && (changing || sweepPending)) {
-    const { removed, revoked } = await deps.outputs.prune(stolen.serials);
-    const strays = await deps.state.finishSweep();
-    deps.log.info(
-      { removed: removed + strays, revoked },
-      "swept stolen laptops out of school files, lease files of laptops no school lists, and stray temporary files",
-    );
+    await cleanUp(ctx, schools, "sweep leases_dir", undefined, async () => {
+      const { removed, revoked } = await deps.outputs.prune(stolen.serials);
+      const strays = await deps.state.finishSweep();
+      deps.log.info(
+        { removed: removed + strays, revoked },
+        "swept stolen laptops out of school files, lease files of laptops no school lists, and stray temporary files",
+      );
+    });
   }
   return { schools, stolenError: stolen.error, removedSchools, seconds: (performance.now() - started) / 1000 };
 }
@@ -105,6 +109,22 @@ async function processSchools(ctx: RunContext, hostnames: readonly Hostname[]): 
   }
   await committing;
   return outcomes;
+}
+
+/**
+ * A step after the schools (vanished schools, the sweep) that fails, e.g. on a broken leases_dir,
+ * fails the run (exit 3) rather than aborting it: the schools' outcomes are still reported, and
+ * the sweep stays pending for the next run. Such a step never deletes what it could not list.
+ */
+async function cleanUp<T>(ctx: RunContext, outcomes: SchoolOutcome[], what: string, fallback: T, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    const outcome: SchoolOutcome = { status: "failed", hostname: "(leases_dir)", error: `cannot ${what}: ${describe(error)}`, ms: 0 };
+    outcomes.push(outcome);
+    logOutcome(ctx.log, outcome);
+    return fallback;
+  }
 }
 
 function logOutcome(log: Log, outcome: SchoolOutcome): void {
