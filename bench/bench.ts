@@ -149,12 +149,30 @@ function cpuNote(run: MeasuredRun): string {
   return `${secs(run.cpuSeconds)}: ${cores(run.cpuSeconds)}${main}${others}`;
 }
 
+/**
+ * The run's CPU per lease against what signing alone takes on the limit's threads: a figure that
+ * other load on the machine hardly moves, unlike the wall-clock ratio. With every core busy, the
+ * wall-clock ratio to the limit cannot exceed the signing share.
+ */
+function cpuPerLease(run: MeasuredRun, laptops: number, limit: Limit): string {
+  if (run.cpuSeconds === undefined || limit.cpuSecondsPerSignature === undefined) return "-";
+  const ms = (seconds: number): string => `${(seconds * 1000).toFixed(3)} ms`;
+  const perLease = run.cpuSeconds / laptops;
+  return `${ms(perLease)} (signing alone ${ms(limit.cpuSecondsPerSignature)}: signing share ${num(limit.cpuSecondsPerSignature / perLease, 2)})`;
+}
+
 /** Each thread's share of the wall time: the main thread, then the busiest others (signing workers first). */
 function threadsNote(run: MeasuredRun, shown: number): string {
   const share = (seconds: number): string => `${Math.round((seconds / run.wallSeconds) * 100)}%`;
   const main = run.mainThreadCpuSeconds === undefined ? "?" : share(run.mainThreadCpuSeconds);
   const others = run.otherThreadsCpuSeconds.slice(0, shown).map(share).join(" ");
   return `main ${main} · others ${others || "-"} (busiest first, ${run.otherThreadsCpuSeconds.length} threads)`;
+}
+
+function coreShareNote(limit: Limit): string {
+  if (limit.coreShare === undefined || limit.cpuSecondsPerSignature === undefined) return "";
+  const perCore = 1 / limit.cpuSecondsPerSignature;
+  return `; each thread got ${Math.round(limit.coreShare * 100)}% of a core, ${num(perCore)} per CPU-second`;
 }
 
 function regenerationRows(regeneration: Regeneration, limit: Limit): Row[] {
@@ -166,6 +184,7 @@ function regenerationRows(regeneration: Regeneration, limit: Limit): Row[] {
     ["  leases per second", num(rate), schoolsPhase ? `(${num(deployment.laptops / schoolsPhase)} within the schools phase)` : undefined],
     ["  ratio to limit", num(rate / limit.perSecond, 3)],
     ["  cpu", cpuNote(full.run)],
+    ["  cpu per lease", cpuPerLease(full.run, deployment.laptops, limit)],
     ["  threads busy", threadsNote(full.run, 6)],
     ["  phases", describePhases(full.phases)],
     ["  outcome", describeOutcomes(full.phases)],
@@ -187,7 +206,11 @@ function printReport(settings: Settings, limit: Limit, base: Regeneration, scale
     ["machine", `${cpus().length} cpus, availableParallelism ${availableParallelism()}, node ${process.version}`],
     ["deployments in", settings.parent],
     ["", ""],
-    ["limit_per_s", num(limit.perSecond), `(${limit.threads} threads: ${limit.perThread.map((rate) => num(rate)).join(" + ")})`],
+    [
+      "limit_per_s",
+      num(limit.perSecond),
+      `(${limit.threads} threads: ${limit.perThread.map((rate) => num(rate)).join(" + ")}${coreShareNote(limit)})`,
+    ],
     ["leases_per_s", num(leasesPerSecond)],
     ["ratio_to_limit", num(ratio, 3), "target >= 0.9"],
     ["noop_s", num(base.noop.run.wallSeconds, 3), "target <= 1.5"],

@@ -2,8 +2,10 @@
 // loop with the program's own signing primitive, from the moment the parent says "go" until its
 // time is up, then reports how many signatures it made and in how long.
 import { createPrivateKey } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { signLeaseMessage } from "../src/signers/lease-signature.js";
+import { threadCpuSeconds } from "./proc-status.js";
 
 export interface LimitSetup {
   readonly privateDer: Uint8Array;
@@ -13,7 +15,23 @@ export interface LimitSetup {
   readonly messages: readonly string[];
 }
 
-export type LimitMessage = { readonly ready: true } | { readonly signatures: number; readonly seconds: number };
+export type LimitMessage =
+  | { readonly ready: true }
+  | {
+      readonly signatures: number;
+      readonly seconds: number;
+      /** CPU seconds this thread actually got meanwhile (less than `seconds` when the machine is shared); undefined off Linux. */
+      readonly cpuSeconds: number | undefined;
+    };
+
+/** This thread's CPU seconds so far, from /proc/thread-self/stat. */
+function threadCpu(): number | undefined {
+  try {
+    return threadCpuSeconds(readFileSync("/proc/thread-self/stat", "utf8"));
+  } catch {
+    return undefined;
+  }
+}
 
 const WARM_UP_SIGNATURES = 20;
 
@@ -25,6 +43,7 @@ function main(): void {
   const sign = (i: number): string => signLeaseMessage(key, setup.modulusBits, setup.messages[i % setup.messages.length] as string);
   for (let i = 0; i < WARM_UP_SIGNATURES; i += 1) sign(i);
   port.once("message", () => {
+    const cpuBefore = threadCpu();
     const started = performance.now();
     const deadline = started + setup.seconds * 1000;
     let signatures = 0;
@@ -34,7 +53,9 @@ function main(): void {
       signatures += 1;
       now = performance.now();
     }
-    const reply: LimitMessage = { signatures, seconds: (now - started) / 1000 };
+    const cpuAfter = threadCpu();
+    const cpuSeconds = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
+    const reply: LimitMessage = { signatures, seconds: (now - started) / 1000, cpuSeconds };
     port.postMessage(reply);
   });
   const ready: LimitMessage = { ready: true };

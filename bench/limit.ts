@@ -10,6 +10,10 @@ export interface Limit {
   readonly perSecond: number;
   readonly threads: number;
   readonly perThread: readonly number[];
+  /** CPU seconds one signature takes, measured on the threads themselves (undefined off Linux). */
+  readonly cpuSecondsPerSignature: number | undefined;
+  /** How much of a core each thread got on average (1 on an otherwise idle machine). */
+  readonly coreShare: number | undefined;
 }
 
 const WORKER_FILE = join(__dirname, "limit-worker.js");
@@ -24,8 +28,20 @@ export async function measureLimit(keyPath: string, threads: number, seconds: nu
     await Promise.all(replies.map(([ready]) => ready));
     for (const worker of workers) worker.postMessage("go");
     const results = await Promise.all(replies.map(([, done]) => done));
-    const perThread = results.map((result) => ("signatures" in result ? result.signatures / result.seconds : 0));
-    return { perSecond: perThread.reduce((sum, rate) => sum + rate, 0), threads, perThread };
+    const done = results.flatMap((result) => ("signatures" in result ? [result] : []));
+    const perThread = done.map((result) => result.signatures / result.seconds);
+    const cpu = done.every((result) => result.cpuSeconds !== undefined)
+      ? done.reduce((sum, result) => sum + (result.cpuSeconds as number), 0)
+      : undefined;
+    const signatures = done.reduce((sum, result) => sum + result.signatures, 0);
+    const wall = done.reduce((sum, result) => sum + result.seconds, 0);
+    return {
+      perSecond: perThread.reduce((sum, rate) => sum + rate, 0),
+      threads,
+      perThread,
+      cpuSecondsPerSignature: cpu === undefined || signatures === 0 ? undefined : cpu / signatures,
+      coreShare: cpu === undefined ? undefined : cpu / wall,
+    };
   } finally {
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
