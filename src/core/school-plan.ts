@@ -17,6 +17,8 @@ export interface ReceivedSchool {
   readonly serials: ReadonlySet<Serial>;
   /** Listed serials that are stolen. */
   readonly stolen: readonly Serial[];
+  /** Listed serials taken off the stolen list since the last complete run: they need a lease again. */
+  readonly reinstated: readonly Serial[];
 }
 
 /** What the previous run left for the school. */
@@ -29,7 +31,14 @@ export interface PreviousOutput {
   readonly serials?: ReadonlySet<string> | undefined;
 }
 
-export type RegenerateReason = "forced" | "output missing" | "no state" | "list changed" | "stolen laptop listed" | "stale";
+export type RegenerateReason =
+  | "forced"
+  | "output missing"
+  | "no state"
+  | "list changed"
+  | "stolen laptop listed"
+  | "laptop no longer stolen"
+  | "stale";
 
 export type SchoolPlan =
   | { readonly action: "regenerate"; readonly reason: RegenerateReason }
@@ -53,6 +62,8 @@ function regenerateReason(received: ReceivedSchool, previous: PreviousOutput, po
   if (previous.checksum !== received.checksum) return "list changed";
   const stolenStillOut = received.stolen.some((serial) => previous.serials?.has(serial) ?? true);
   if (stolenStillOut) return "stolen laptop listed";
+  const reinstatedMissing = received.reinstated.some((serial) => !(previous.serials?.has(serial) ?? false));
+  if (reinstatedMissing) return "laptop no longer stolen";
   const ageSeconds = (now.getTime() - previous.checksumWrittenAt.getTime()) / 1000;
   if (ageSeconds >= policy.staleSeconds) return "stale";
   return undefined;

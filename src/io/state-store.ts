@@ -3,7 +3,8 @@
 import { readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { checksumFileText, readChecksumFile } from "../core/checksum.js";
-import type { Hostname } from "../core/domain.js";
+import type { Hostname, Serial } from "../core/domain.js";
+import { readStolenListText } from "../core/stolen-list.js";
 import { ensureDirectories, replaceFile } from "./atomic-file.js";
 
 export interface StoredChecksum {
@@ -11,9 +12,10 @@ export interface StoredChecksum {
   readonly writtenAt: Date;
 }
 
-/** A stray temporary file of an interrupted checksum write. */
-const STRAY_CHECKSUM_TEMP = /\.checksum\.\d+$/;
+/** Temporary files of atomic writes that a killed run left behind. */
+const STRAY = /\.(checksum|list)\.\d+$/;
 const SWEEP_MARKER = "sweep-pending";
+const REINSTATED = "reinstated.list";
 
 export class StateStore {
   constructor(readonly dir: string) {}
@@ -47,6 +49,16 @@ export class StateStore {
     await rm(this.checksumFile(hostname), { force: true });
   }
 
+  /** Serials taken off the stolen list whose schools have not all been run since. */
+  async readReinstated(): Promise<Set<Serial>> {
+    return readStolenListText(await readFile(join(this.dir, REINSTATED), "utf8").catch(() => ""));
+  }
+
+  async writeReinstated(serials: ReadonlySet<Serial>): Promise<void> {
+    if (serials.size === 0) await rm(join(this.dir, REINSTATED), { force: true });
+    else await replaceFile(join(this.dir, REINSTATED), [...serials].map((serial) => `${serial}\n`).join(""));
+  }
+
   /** Marks that lease files are changing, so that a run killed now is swept up by the next. */
   async markSweepPending(): Promise<void> {
     await ensureDirectories([join(this.dir, SWEEP_MARKER)]);
@@ -59,7 +71,7 @@ export class StateStore {
 
   /** Removes stray temporary files, then the marker. */
   async finishSweep(): Promise<number> {
-    const strays = (await readdir(this.dir)).filter((name) => STRAY_CHECKSUM_TEMP.test(name));
+    const strays = (await readdir(this.dir)).filter((name) => STRAY.test(name));
     await Promise.all(strays.map((name) => rm(join(this.dir, name), { force: true })));
     await rm(join(this.dir, SWEEP_MARKER), { force: true });
     return strays.length;

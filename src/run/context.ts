@@ -19,6 +19,8 @@ export interface RunContext {
   readonly dryRun: boolean;
   /** Serials that must not get a lease. */
   readonly stolen: ReadonlySet<Serial>;
+  /** Serials recently taken off the stolen list, whose schools may lack their lease. */
+  readonly reinstated: ReadonlySet<Serial>;
   /** Called before the first change under leases_dir, so that an interrupted run is swept up later. */
   readonly beforeChange: () => Promise<void>;
 }

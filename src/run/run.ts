@@ -39,7 +39,14 @@ export async function run(deps: RunDeps, options: RunOptions): Promise<RunReport
     changing = true;
   };
   const stolen = await updateStolenList(deps, options.dryRun, beforeChange);
-  const ctx: RunContext = { ...deps, policy: options.policy, dryRun: options.dryRun, stolen: stolen.serials, beforeChange };
+  const ctx: RunContext = {
+    ...deps,
+    policy: options.policy,
+    dryRun: options.dryRun,
+    stolen: stolen.serials,
+    reinstated: stolen.reinstated,
+    beforeChange,
+  };
 
   const listed = options.hostnames ?? (await fetchSchoolList(deps.inventario));
   const { hostnames, invalid } = validateHostnames(listed);
@@ -59,6 +66,9 @@ export async function run(deps: RunDeps, options: RunOptions): Promise<RunReport
       );
     });
   }
+  // Every listed school has now had its chance to sign its reinstated laptops again.
+  const complete = !options.hostnames && stolen.error === undefined && schools.every((school) => school.status !== "failed");
+  if (!options.dryRun && complete && stolen.reinstated.size > 0) await deps.state.writeReinstated(new Set());
   return { schools, stolenError: stolen.error, removedSchools, seconds: (performance.now() - started) / 1000 };
 }
 

@@ -38,7 +38,9 @@ export async function lookAtSchool(ctx: RunContext, hostname: Hostname): Promise
     for (const laptop of selection.rejected)
       ctx.log.warn({ hostname, serial: laptop.serial }, `${hostname}: laptop skipped: ${laptop.reason}`);
     const checksum = schoolChecksum(info.laptops);
-    const plan = await planWithPrevious(ctx, hostname, { checksum, serials: serialsOf(selection.laptops), stolen: selection.stolen });
+    const serials = serialsOf(selection.laptops);
+    const reinstated = [...serials].filter((serial) => ctx.reinstated.has(serial));
+    const plan = await planWithPrevious(ctx, hostname, { checksum, serials, stolen: selection.stolen, reinstated });
     const received = info.laptops.length;
     if (plan.action === "skip") return { done: { status: "up to date", hostname, laptops: received, ms: ms() } };
     if (plan.action === "hold") {

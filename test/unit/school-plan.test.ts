@@ -9,7 +9,7 @@ const now = new Date("2026-11-22T12:00:00Z");
 const hourAgo = new Date(now.getTime() - 3600_000);
 const policy: Policy = { force: false, staleSeconds: 604800, maxShrinkPercent: 50 };
 const serials = (...list: string[]): Set<Serial> => new Set(list as Serial[]);
-const received: ReceivedSchool = { checksum: "c1", serials: serials("A", "B", "C", "D"), stolen: [] };
+const received: ReceivedSchool = { checksum: "c1", serials: serials("A", "B", "C", "D"), stolen: [], reinstated: [] };
 const upToDate: PreviousOutput = { schoolFileExists: true, checksum: "c1", checksumWrittenAt: hourAgo };
 
 test("up to date: file exists, same checksum, fresh checksum file", () => {
@@ -36,6 +36,16 @@ test("a listed stolen laptop still in the school file forces regeneration; once 
     reason: "stolen laptop listed",
   });
   assert.equal(planSchool(withStolen, { ...upToDate, serials: serials("A", "B", "C", "D") }, policy, now).action, "skip");
+});
+
+test("a laptop taken off the stolen list is signed again unless its school file already has it", () => {
+  const withReinstated = { ...received, reinstated: ["D" as Serial] };
+  assert.equal(planSchool(withReinstated, upToDate, policy, now).action, "regenerate", "school file not read yet: assume missing");
+  assert.deepEqual(planSchool(withReinstated, { ...upToDate, serials: serials("A", "B", "C") }, policy, now), {
+    action: "regenerate",
+    reason: "laptop no longer stolen",
+  });
+  assert.equal(planSchool(withReinstated, { ...upToDate, serials: serials("A", "B", "C", "D") }, policy, now).action, "skip");
 });
 
 test("shrink guard: more than max_shrink_percent lost is held, --force lets it through, 100 disables", () => {
