@@ -111,13 +111,17 @@ export class OutputStore {
     let revoked = 0;
     for (const hostname of hostnames) {
       const leases = await this.readSchoolLeases(hostname as Hostname);
-      const listedStolen = [...(leases?.keys() ?? [])].filter((serial) => stolen.has(serial));
-      if (leases && listedStolen.length > 0) {
+      // Without knowing what it lists, no laptop file may be judged orphaned.
+      if (leases === undefined) {
+        throw new Error(`by-school/${hostname} is not a lease file: laptop files are kept; run --force ${hostname} to rewrite it`);
+      }
+      const listedStolen = [...leases.keys()].filter((serial) => stolen.has(serial));
+      if (listedStolen.length > 0) {
         for (const serial of listedStolen) leases.delete(serial);
         await replaceFile(this.schoolFile(hostname as Hostname), schoolFileText(leases));
         revoked += listedStolen.length;
       }
-      for (const serial of leases?.keys() ?? []) keep.add(serial);
+      for (const serial of leases.keys()) keep.add(serial);
     }
     if (revoked > 0) await syncDirectory(this.schoolDir);
     let removed = 0;

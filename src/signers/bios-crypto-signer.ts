@@ -4,7 +4,7 @@
 // Node's pipes are), so the lease goes to an output file (its fifth argument) and its
 // messages to a file given as stderr.
 import { spawn } from "node:child_process";
-import { access, mkdtemp, open, readFile, rm } from "node:fs/promises";
+import { access, mkdtemp, open, readFile, readdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Expiry, Laptop } from "../core/domain.js";
 import { isLeaseLineFor, signedMessage } from "../core/lease.js";
@@ -13,6 +13,8 @@ import { eachLimited } from "../io/each-limited.js";
 import type { LeaseKey } from "./lease-key.js";
 import { verifyLeaseSignature } from "./lease-signature.js";
 import type { Signer } from "./signer.js";
+
+const SCRATCH_PREFIX = ".make-lease-";
 
 export interface BiosCryptoOptions {
   /** `bios_crypto_path`: the directory holding make-lease.sh, or a checkout whose build/ does. */
@@ -48,11 +50,15 @@ export class BiosCryptoSigner implements Signer {
 
   static async create(options: BiosCryptoOptions): Promise<BiosCryptoSigner | undefined> {
     const script = await findMakeLease(options.biosCryptoPath);
-    return script === undefined ? undefined : new BiosCryptoSigner(script, options);
+    if (script === undefined) return undefined;
+    // Scratch folders of a run that was killed while signing (the lock says none is running).
+    const leftovers = (await readdir(options.scratchParent).catch(() => [])).filter((name) => name.startsWith(SCRATCH_PREFIX));
+    await Promise.all(leftovers.map((name) => rm(join(options.scratchParent, name), { recursive: true, force: true })));
+    return new BiosCryptoSigner(script, options);
   }
 
   async signSchool(laptops: readonly Laptop[], expiry: Expiry): Promise<string[]> {
-    const scratch = await mkdtemp(join(this.options.scratchParent, ".make-lease-"));
+    const scratch = await mkdtemp(join(this.options.scratchParent, SCRATCH_PREFIX));
     try {
       const leases: string[] = new Array<string>(laptops.length);
       await eachLimited([...laptops.keys()], this.options.processes, async (i) => {

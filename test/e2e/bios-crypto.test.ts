@@ -2,7 +2,7 @@
 // stand-in that behaves like the real script (it cannot write to a socket stdout) and signs
 // with the openssl CLI, or fails in the ways chosen by FAKE_MAKE_LEASE.
 import assert from "node:assert/strict";
-import { cp, mkdir, readFile } from "node:fs/promises";
+import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
 import { readSchoolFile } from "../../src/core/canonical-json.js";
@@ -45,6 +45,16 @@ test("leases from make-lease.sh, called with an argument vector and an output fi
   );
   const scratch = [...(await readTree(deployment.stateDir)).keys()].filter((p) => p.includes("make-lease"));
   assert.deepEqual(scratch, [], "scratch files removed");
+});
+
+test("scratch folders left by a run killed while signing are removed by the next run", async () => {
+  await mkdir(join(deployment.stateDir, ".make-lease-Ab12Cd", "sub"), { recursive: true });
+  await writeFile(join(deployment.stateDir, ".make-lease-Ab12Cd", "0.sig"), "half a lea");
+  assert.equal((await runBundle([], deployment)).code, 0);
+  assert.deepEqual(
+    [...(await readTree(deployment.stateDir)).keys()].filter((p) => p.includes("make-lease")),
+    [],
+  );
 });
 
 test("a checkout whose build/ holds make-lease.sh is found", async () => {

@@ -4,12 +4,12 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { constants, verify } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { laptop } from "../support/datasets.js";
-import { BUNDLE, makeDeployment, publicKeyOf, readTree, runBundle, type Deployment } from "../support/harness.js";
+import { BUNDLE, makeDeployment, publicKeyOf, readLog, readTree, runBundle, type Deployment } from "../support/harness.js";
 import { emptyDataset, startInventario, type TestInventario, type TestSchool } from "../support/inventario-server.js";
 import { checkCompletedRun, shown } from "./issue3-helpers.js";
 
@@ -88,6 +88,44 @@ describe("revocation", () => {
       delete server.dataset.rawStolenList;
       server.dataset.schools.delete("schoolserver.e.example.org");
     }
+    await run();
+  });
+
+  it("a laptop taken off the stolen list gets its lease back, though its school's list did not change", async () => {
+    // Laptop 12 (school B) is found again while B fails: the next complete run still signs it.
+    server.dataset.stolen = server.dataset.stolen.filter((l) => l.serial !== laptop(12).serial);
+    school(B).raw = { status: 500, body: "oops" };
+    try {
+      const failed = await run([], 3);
+      assert.equal(failed.laptops.has(laptop(12).serial), false);
+    } finally {
+      delete school(B).raw;
+    }
+    const contents = await run();
+    assert.ok(contents.schools.get(B)?.has(laptop(12).serial));
+    assert.ok(contents.laptops.has(laptop(12).serial));
+    assert.ok((await readLog(deployment)).some((l) => l["hostname"] === B && l["reason"] === "laptop no longer stolen"));
+    assert.equal((await readTree(deployment.stateDir)).has("reinstated.list"), false, "forgotten after a complete run");
+    const again = await runBundle([], deployment);
+    assert.equal(again.code, 0);
+    assert.equal((await readLog(deployment)).at(-1)?.["regenerated"], 0, "and not signed again and again");
+  });
+
+  it("a school file that is not a lease file stops the sweep from deleting any laptop file", async () => {
+    const schoolPath = join(deployment.leasesDir, "by-school", D);
+    const original = await readFile(schoolPath);
+    await writeFile(schoolPath, "[1,{truncated");
+    school(C).laptops.push(laptop(23)); // something to do, so the run sweeps
+    const laptopsBefore = [...(await readTree(join(deployment.leasesDir, "by-laptop"))).keys()];
+    const result = await runBundle([], deployment);
+    assert.equal(result.code, 3, shown(result));
+    assert.match(
+      result.stderr,
+      new RegExp(`by-school/${D.replace(/\./g, "\\.")} is not a lease file: laptop files are kept; run --force ${D}`),
+    );
+    const laptopsAfter = [...(await readTree(join(deployment.leasesDir, "by-laptop"))).keys()];
+    for (const path of laptopsBefore) assert.ok(laptopsAfter.includes(path), path);
+    await writeFile(schoolPath, original);
     await run();
   });
 
