@@ -56,7 +56,7 @@ make_source() {
     cp -p etc/leasegen.conf.example "$stage/etc/"
     cp -p packaging/build-rpm.sh packaging/third-party-licenses.mjs packaging/rpm-macros.fallback \
         packaging/$name.{sh,1,cron,logrotate,service,timer} "$stage/packaging/"
-    cp -p packaging/COPYING packaging/README-install.md "$stage/"
+    cp -p packaging/COPYING README.md "$stage/"
     node packaging/third-party-licenses.mjs --out "$stage/THIRD-PARTY-LICENSES"
     # The corresponding source of the bundle.
     cp -pr src package.json package-lock.json tsconfig.json Makefile "$stage/"

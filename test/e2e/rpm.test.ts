@@ -147,7 +147,7 @@ describe("the RPM", () => {
     const jobs = cron.split("\n").filter((line) => /^[\d*]/.test(line));
     assert.equal(jobs.length, 1, cron);
     const fields = (jobs[0] ?? "").split(/\s+/);
-    assert.deepEqual(fields.slice(0, 5), ["17", "*", "*", "*", "*"]);
+    assert.deepEqual(fields.slice(0, 5), ["7-59/15", "*", "*", "*", "*"]);
     assert.equal(fields[5], NAME);
     const command = fields.slice(6).join(" ");
     assert.match(command, new RegExp(`^test -e ${APP}/etc/leasegen\\.conf && .*/usr/bin/${NAME}$`));
@@ -176,13 +176,13 @@ describe("the RPM", () => {
     assert.ok(rotate >= 8 && rotate <= 60, `rotate ${rotate}`);
   });
 
-  it("ships a oneshot service run as the service user and an hourly timer", async () => {
+  it("ships a oneshot service run as the service user and a 15-minute timer", async () => {
     const unitDir = join(root, "usr", "lib", "systemd", "system");
     const service = await readFile(join(unitDir, `${NAME}.service`), "utf8");
     for (const line of ["Type=oneshot", `User=${NAME}`, `ExecStart=/usr/bin/${NAME}`, `ConditionPathExists=${APP}/etc/leasegen.conf`])
       assert.match(service, new RegExp(`^${line}$`, "m"));
     const timer = await readFile(join(unitDir, `${NAME}.timer`), "utf8");
-    assert.match(timer, /^OnCalendar=hourly$/m);
+    assert.match(timer, /^OnCalendar=\*:07\/15$/m);
     assert.match(timer, /^WantedBy=timers\.target$/m);
   });
 
