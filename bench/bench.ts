@@ -274,13 +274,19 @@ async function bench(settings: Settings): Promise<void> {
 }
 
 async function main(): Promise<number> {
+  let interrupted = false;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => void cleanUp().finally(() => process.exit(signal === "SIGINT" ? 130 : 143)));
+    process.once(signal, () => {
+      interrupted = true;
+      progress(`${signal}: stopping the run and removing the deployments`);
+      void cleanUp().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+    });
   }
   try {
     await bench(readSettings());
     return 0;
   } catch (error) {
+    if (interrupted) return 130;
     if (error instanceof UsageError) {
       progress(error.message);
       return 2;
