@@ -25,6 +25,8 @@ const BIOS_CRYPTO_TIMEOUT_MS = 60_000;
 const stderrLine = (line: string): void => void process.stderr.write(`inventario-leasegen: ${line}\n`);
 
 async function main(argv: readonly string[]): Promise<ExitCode> {
+  // Lease files are read by other services (oatslite, xs-activation): 0644 whatever cron's umask.
+  process.umask(0o022);
   const cli = parseCommandLine(argv, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
   if (typeof cli === "number") return cli;
   const config = readConfigFile(cli.configPath);

@@ -1,21 +1,32 @@
-// The one way this program writes a file: write-file-atomic puts the bytes in a temporary file
-// in the same directory, fsyncs it and renames it over the old one, so a reader (or a run
-// killed with -9) sees the old file or the new one, never a torn one.
-import { lstat, mkdir, open, unlink } from "node:fs/promises";
-import { dirname } from "node:path";
-import writeFileAtomic from "write-file-atomic";
+// The one way this program writes a file: the bytes go to a new temporary file in the same
+// directory, are fsynced, and the temporary file is renamed over the old one, so a reader (or
+// a run killed with -9) sees the old file or the new one, never a torn one. rename(2) replaces
+// a symbolic link in the way rather than writing through it.
+import { mkdir, open, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { eachLimited } from "./each-limited.js";
 
-export const FILE_MODE = 0o644;
+/** Temporary files are `.<name>.<pid>-<n>.tmp`: hidden, and recognised by the sweep. */
+export const TEMP_FILE = /^\..*\.\d+-\d+\.tmp$/;
 
-/**
- * Replaces `path` with `data`, mode 0644. A symbolic link in its place is removed first, since
- * write-file-atomic would otherwise write through it to wherever it points.
- */
+let written = 0;
+
+/** Replaces `path` with `data` (mode 0644 under the program's umask of 022). */
 export async function replaceFile(path: string, data: string): Promise<void> {
-  const existing = await lstat(path).catch(() => undefined);
-  if (existing?.isSymbolicLink()) await unlink(path);
-  await writeFileAtomic(path, data, { mode: FILE_MODE, fsync: true, encoding: "utf8" });
+  written += 1;
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}-${written}.tmp`);
+  // "wx": O_CREAT|O_EXCL, so an existing file or link of that name is never reused.
+  const handle = await open(temp, "wx", 0o644);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+    await handle.close();
+    await rename(temp, path);
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await rm(temp, { force: true });
+    throw error;
+  }
 }
 
 /** Makes the renames in `dir` durable. */
@@ -28,10 +39,20 @@ export async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
+/** Directories this process has already created or found, so each is made once per run. */
+const madeDirectories = new Set<string>();
+
 /** Creates the directories of these files; resolves to the distinct directories. */
 export async function ensureDirectories(paths: readonly string[]): Promise<string[]> {
   const dirs = [...new Set(paths.map((path) => dirname(path)))];
-  await Promise.all(dirs.map((dir) => mkdir(dir, { recursive: true, mode: 0o755 })));
+  await Promise.all(
+    dirs
+      .filter((dir) => !madeDirectories.has(dir))
+      .map(async (dir) => {
+        await mkdir(dir, { recursive: true, mode: 0o755 });
+        madeDirectories.add(dir);
+      }),
+  );
   return dirs;
 }
 
@@ -39,5 +60,5 @@ export async function ensureDirectories(paths: readonly string[]): Promise<strin
 export async function replaceFiles(files: ReadonlyMap<string, string>, concurrency = 32): Promise<void> {
   const dirs = await ensureDirectories([...files.keys()]);
   await eachLimited([...files], concurrency, ([path, data]) => replaceFile(path, data));
-  await Promise.all(dirs.map(syncDirectory));
+  await eachLimited(dirs, concurrency, syncDirectory);
 }

@@ -5,11 +5,8 @@ import { join } from "node:path";
 import { readSchoolFile, schoolFileText } from "../core/canonical-json.js";
 import { parseHostname, parseSerial, type Hostname, type Serial } from "../core/domain.js";
 import { readStolenListText, stolenCsvText, stolenListText, type StolenLaptop } from "../core/stolen-list.js";
-import { ensureDirectories, replaceFile, replaceFiles, syncDirectory } from "./atomic-file.js";
+import { TEMP_FILE, ensureDirectories, replaceFile, replaceFiles, syncDirectory } from "./atomic-file.js";
 import { eachLimited } from "./each-limited.js";
-
-/** A stray temporary file of an interrupted atomic write next to the stolen lists. */
-const STRAY_STOLEN_TEMP = /^stolen\.(csv|list)\.\d+$/;
 
 export interface PruneResult {
   readonly removed: number;
@@ -130,7 +127,7 @@ export class OutputStore {
       removed += 1;
     };
     for (const name of await listNames(this.schoolDir)) if (!hostnames.has(name)) await remove(join(this.schoolDir, name));
-    for (const name of await listNames(this.root)) if (STRAY_STOLEN_TEMP.test(name)) await remove(join(this.root, name));
+    for (const name of await listNames(this.root)) if (TEMP_FILE.test(name)) await remove(join(this.root, name));
     for (const bucket of await listNames(this.laptopDir, true)) {
       const dir = join(this.laptopDir, bucket);
       const names = await listNames(dir);

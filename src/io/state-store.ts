@@ -5,15 +5,13 @@ import { join } from "node:path";
 import { checksumFileText, readChecksumFile } from "../core/checksum.js";
 import type { Hostname, Serial } from "../core/domain.js";
 import { readStolenListText } from "../core/stolen-list.js";
-import { ensureDirectories, replaceFile } from "./atomic-file.js";
+import { TEMP_FILE, ensureDirectories, replaceFile } from "./atomic-file.js";
 
 export interface StoredChecksum {
   readonly checksum: string;
   readonly writtenAt: Date;
 }
 
-/** Temporary files of atomic writes that a killed run left behind. */
-const STRAY = /\.(checksum|list)\.\d+$/;
 const SWEEP_MARKER = "sweep-pending";
 const REINSTATED = "reinstated.list";
 
@@ -71,7 +69,7 @@ export class StateStore {
 
   /** Removes stray temporary files, then the marker. */
   async finishSweep(): Promise<number> {
-    const strays = (await readdir(this.dir)).filter((name) => STRAY.test(name));
+    const strays = (await readdir(this.dir)).filter((name) => TEMP_FILE.test(name));
     await Promise.all(strays.map((name) => rm(join(this.dir, name), { force: true })));
     await rm(join(this.dir, SWEEP_MARKER), { force: true });
     return strays.length;
