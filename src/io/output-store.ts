@@ -17,6 +17,8 @@ export interface PruneResult {
 export class OutputStore {
   readonly schoolDir: string;
   readonly laptopDir: string;
+  /** The serials of each school file written by this run, so the sweep need not read them back. */
+  private readonly committed = new Map<Hostname, ReadonlySet<string>>();
 
   constructor(readonly root: string) {
     this.schoolDir = join(root, "by-school");
@@ -59,6 +61,7 @@ export class OutputStore {
     await ensureDirectories([this.schoolFile(hostname)]);
     await replaceFile(this.schoolFile(hostname), schoolFileText(leases));
     await syncDirectory(this.schoolDir);
+    this.committed.set(hostname, new Set(leases.keys()));
   }
 
   async removeSchool(hostname: Hostname): Promise<void> {
@@ -107,18 +110,11 @@ export class OutputStore {
     const hostnames = new Set<string>(await this.schoolHostnames());
     let revoked = 0;
     for (const hostname of hostnames) {
-      const leases = await this.readSchoolLeases(hostname as Hostname);
-      // Without knowing what it lists, no laptop file may be judged orphaned.
-      if (leases === undefined) {
-        throw new Error(`by-school/${hostname} is not a lease file: laptop files are kept; run --force ${hostname} to rewrite it`);
-      }
-      const listedStolen = [...leases.keys()].filter((serial) => stolen.has(serial));
-      if (listedStolen.length > 0) {
-        for (const serial of listedStolen) leases.delete(serial);
-        await replaceFile(this.schoolFile(hostname as Hostname), schoolFileText(leases));
-        revoked += listedStolen.length;
-      }
-      for (const serial of leases.keys()) keep.add(serial);
+      const committed = this.committed.get(hostname as Hostname);
+      // A file this run wrote holds no stolen laptop: it need not be read back.
+      const serials = committed ? { kept: committed, revoked: 0 } : await this.revokeStolen(hostname as Hostname, stolen);
+      revoked += serials.revoked;
+      for (const serial of serials.kept) keep.add(serial);
     }
     if (revoked > 0) await syncDirectory(this.schoolDir);
     let removed = 0;
@@ -137,6 +133,19 @@ export class OutputStore {
       });
     }
     return { removed, revoked };
+  }
+
+  /** Takes stolen laptops out of a school file this run did not write; resolves to what it keeps. */
+  private async revokeStolen(hostname: Hostname, stolen: ReadonlySet<string>): Promise<{ kept: ReadonlySet<string>; revoked: number }> {
+    const leases = await this.readSchoolLeases(hostname);
+    // Without knowing what it lists, no laptop file may be judged orphaned.
+    if (leases === undefined) {
+      throw new Error(`by-school/${hostname} is not a lease file: laptop files are kept; run --force ${hostname} to rewrite it`);
+    }
+    const listedStolen = [...leases.keys()].filter((serial) => stolen.has(serial));
+    for (const serial of listedStolen) leases.delete(serial);
+    if (listedStolen.length > 0) await replaceFile(this.schoolFile(hostname), schoolFileText(leases));
+    return { kept: new Set(leases.keys()), revoked: listedStolen.length };
   }
 }
 

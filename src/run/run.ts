@@ -1,5 +1,5 @@
-// One run, as a story: the stolen list, the schools (looked at, signed and committed in an
-// overlapping pipeline, one school in each step), the schools inventario dropped, the sweep.
+// One run, as a story: the stolen list, the schools (looked at, signed and committed, several
+// on their way at once), the schools inventario dropped, the sweep.
 import { parseHostname, type Hostname } from "../core/domain.js";
 import type { RunReport, SchoolOutcome } from "../core/report.js";
 import type { Policy } from "../core/school-plan.js";
@@ -11,8 +11,12 @@ import type { OutputStore } from "../io/output-store.js";
 import type { StateStore } from "../io/state-store.js";
 import type { Signer } from "../signers/signer.js";
 import type { RunContext } from "./context.js";
-import { commitSchool, lookAtSchool, signSchool, type Looked } from "./school.js";
+import { eachLimited } from "../io/each-limited.js";
+import { commitSchool, lookAtSchool, signSchool } from "./school.js";
 import { updateStolenList } from "./stolen.js";
+
+/** Enough schools in flight to keep every signing worker fed while one school is written. */
+const SCHOOLS_IN_FLIGHT = 3;
 
 export interface RunDeps {
   readonly inventario: Inventario;
@@ -92,32 +96,28 @@ function validateHostnames(listed: readonly string[]): { hostnames: Hostname[]; 
 }
 
 /**
- * Three steps overlap: while school N is signed on the workers, school N+1 is fetched and
- * school N-1 committed. At most three schools are in memory at once.
+ * Several schools are on their way at once, each looked at, signed and committed in turn: while
+ * one is committed, the next ones are fetched and their batches wait in the signer's queue, so
+ * the signer never waits for the disk or the network. Commits go one at a time, in the order the
+ * schools finish signing. At most SCHOOLS_IN_FLIGHT schools are in memory.
  */
 async function processSchools(ctx: RunContext, hostnames: readonly Hostname[]): Promise<SchoolOutcome[]> {
   const outcomes: SchoolOutcome[] = [];
-  const record = (outcome: SchoolOutcome): void => {
+  let commits: Promise<unknown> = Promise.resolve();
+  const processSchool = async (hostname: Hostname): Promise<SchoolOutcome> => {
+    const looked = await lookAtSchool(ctx, hostname);
+    if ("done" in looked) return looked.done;
+    const signed = await signSchool(ctx, looked.toSign);
+    if ("status" in signed) return signed;
+    const committed = commits.then(() => commitSchool(ctx, signed));
+    commits = committed;
+    return committed;
+  };
+  await eachLimited(hostnames, SCHOOLS_IN_FLIGHT, async (hostname) => {
+    const outcome = await processSchool(hostname);
     outcomes.push(outcome);
     logOutcome(ctx.log, outcome);
-  };
-  let committing: Promise<void> = Promise.resolve();
-  const look = (hostname: Hostname | undefined): Promise<Looked> | undefined =>
-    hostname === undefined ? undefined : lookAtSchool(ctx, hostname);
-  let looking = look(hostnames[0]);
-  for (let i = 0; looking; i += 1) {
-    const looked = await looking;
-    looking = look(hostnames[i + 1]);
-    if ("done" in looked) {
-      record(looked.done);
-      continue;
-    }
-    const signed = await signSchool(ctx, looked.toSign);
-    await committing;
-    if ("status" in signed) record(signed);
-    else committing = commitSchool(ctx, signed).then(record);
-  }
-  await committing;
+  });
   return outcomes;
 }
 

@@ -11,6 +11,7 @@ import { WORKER_ROLE, type SignReply, type SignRequest, type WorkerSetup } from 
 
 /** Small enough to share a school among workers, large enough to make messaging cheap. */
 const MAX_CHUNK = 64;
+const WORKER_HEAP = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 };
 
 interface Job {
   readonly request: SignRequest;
@@ -24,26 +25,32 @@ export class NativeSigner implements Signer {
   private readonly running = new Map<Worker, Job>();
   private nextId = 0;
   private broken: Error | undefined;
+  private started = false;
 
   /** `workerFile` is the program's own bundle, which becomes a signer when started as a worker. */
   constructor(
     private readonly key: LeaseKey,
-    workerFile: string,
-    workers: number,
-  ) {
-    const workerData: WorkerSetup = { role: WORKER_ROLE, privateDer: key.privateDer, modulusBits: key.modulusBits };
-    for (let i = 0; i < workers; i += 1) {
-      const worker = new Worker(workerFile, { workerData });
+    private readonly workerFile: string,
+    private readonly workers: number,
+  ) {}
+
+  /** Workers start with the first batch: a run with nothing to sign never pays for them. */
+  private start(): void {
+    const workerData: WorkerSetup = { role: WORKER_ROLE, privateDer: this.key.privateDer, modulusBits: this.key.modulusBits };
+    for (let i = 0; i < this.workers; i += 1) {
+      // A signer holds a key and a few batches: small heaps keep the process's memory low.
+      const worker = new Worker(this.workerFile, { workerData, resourceLimits: WORKER_HEAP });
       worker.on("message", (reply: SignReply) => this.finish(worker, reply));
       worker.on("error", (error) => this.fail(error));
       worker.on("exit", (code) => code !== 0 && this.fail(new Error(`signing worker exited with code ${code}`)));
       this.idle.push(worker);
     }
+    this.started = true;
   }
 
   async signSchool(laptops: readonly Laptop[], expiry: Expiry): Promise<string[]> {
     const messages = laptops.map((laptop) => signedMessage(laptop, expiry));
-    const chunkSize = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(messages.length / (this.size * 4))));
+    const chunkSize = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(messages.length / (this.workers * 4))));
     const chunks: Promise<string[]>[] = [];
     for (let start = 0; start < messages.length; start += chunkSize) {
       chunks.push(this.submit(messages.slice(start, start + chunkSize)));
@@ -64,12 +71,9 @@ export class NativeSigner implements Signer {
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
 
-  private get size(): number {
-    return this.idle.length + this.running.size;
-  }
-
   private submit(messages: string[]): Promise<string[]> {
     if (this.broken) return Promise.reject(this.broken);
+    if (!this.started) this.start();
     return new Promise((resolve, reject) => {
       this.queue.push({ request: { id: this.nextId++, messages }, resolve, reject });
       this.dispatch();
