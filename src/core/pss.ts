@@ -11,7 +11,7 @@ const sha256 = (...parts: Buffer[]): Buffer => {
   return hash.digest();
 };
 
-function mgf1(seed: Buffer, length: number): Buffer {
+export function mgf1(seed: Buffer, length: number): Buffer {
   const mask = Buffer.alloc(Math.ceil(length / H_LEN) * H_LEN);
   const counter = Buffer.alloc(4);
   for (let i = 0; i * H_LEN < length; i += 1) {

@@ -1,11 +1,12 @@
 // The lease bytes and signatures, against leases made by the real bios-crypto (../shared/vectors).
 import assert from "node:assert/strict";
-import { createPrivateKey, createPublicKey } from "node:crypto";
+import { constants, createPrivateKey, createPublicKey, publicDecrypt } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { isLeaseLineFor, leaseLine, serialLeaseText, signedMessage } from "../../src/core/lease.js";
 import type { Expiry, Laptop, Serial, Uuid } from "../../src/core/domain.js";
+import { mgf1 } from "../../src/core/pss.js";
 import { signLeaseMessage, verifyLeaseSignature } from "../../src/signers/lease-signature.js";
 import { VECTORS } from "../support/keys.js";
 
@@ -50,6 +51,19 @@ test("a random-salt lease is 630 bytes, verifies with OpenSSL's PSS (salt 8), an
     assert.equal(verifyLeaseSignature(publicKey, signedMessage(laptop, expiry), line.split(" ")[7]?.trim() ?? ""), true);
   const otherUuid = { ...laptop, uuid: laptop.uuid.toLowerCase() as Uuid };
   assert.equal(verifyLeaseSignature(publicKey, signedMessage(otherUuid, expiry), one.split(" ")[7]?.trim() ?? ""), false);
+});
+
+test("OpenSSL's random-salt signatures are exactly this encoding with their salt (both paths agree)", () => {
+  const message = signedMessage(laptop, expiry);
+  for (let i = 0; i < 5; i += 1) {
+    const signature = signLeaseMessage(privateKey, 2048, message);
+    // Undo the RSA operation and the mask to find the salt OpenSSL chose (RFC 8017 §9.1.2).
+    const em = publicDecrypt({ key: publicKey, padding: constants.RSA_NO_PADDING }, Buffer.from(signature, "hex"));
+    const maskedDb = em.subarray(0, 256 - 33);
+    const mask = mgf1(em.subarray(256 - 33, 256 - 1), maskedDb.length);
+    const salt = Buffer.from(maskedDb.subarray(-8).map((byte, j) => byte ^ (mask[mask.length - 8 + j] as number)));
+    assert.equal(signLeaseMessage(privateKey, 2048, message, salt), signature);
+  }
 });
 
 test("the vector leases verify with the verifier used on bios-crypto's output", () => {
