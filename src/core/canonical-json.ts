@@ -30,16 +30,20 @@ export function readSchoolFile(text: string): Map<string, string> {
   const readString = (): string => {
     if (text[at] !== '"') fail(`expected a string at byte ${at}`);
     let value = "";
-    for (at += 1; at < end; at += 1) {
-      const c = text[at];
-      if (c === '"') {
-        at += 1;
-        return value;
+    for (let from = at + 1; ; ) {
+      // Copy up to the next quote or backslash in one slice: leases contain neither.
+      const quote = text.indexOf('"', from);
+      const backslash = text.indexOf("\\", from);
+      if (quote === -1 || quote >= end) fail("unterminated string");
+      if (backslash !== -1 && backslash < quote) {
+        value += text.slice(from, backslash) + text.charAt(backslash + 1);
+        from = backslash + 2;
+        continue;
       }
-      if (c === "\\") at += 1;
-      value += text[at];
+      value += text.slice(from, quote);
+      at = quote + 1;
+      return value;
     }
-    return fail("unterminated string");
   };
   while (at < end) {
     if (leases.size > 0) {

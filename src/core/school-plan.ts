@@ -83,5 +83,6 @@ function shrinkOf(before: ReadonlySet<string>, received: ReceivedSchool): { lost
  * the shell read that file, so an up-to-date school costs no file read.
  */
 export function needsPreviousSerials(plan: SchoolPlan, previous: PreviousOutput): boolean {
-  return plan.action !== "skip" && previous.schoolFileExists && previous.serials === undefined;
+  const couldChange = plan.action === "regenerate" && plan.reason !== "forced";
+  return couldChange && previous.schoolFileExists && previous.serials === undefined;
 }

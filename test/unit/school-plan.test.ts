@@ -63,6 +63,8 @@ test("the school file is read only when the plan could change with it", () => {
   const changed = { ...received, checksum: "c2" };
   assert.equal(needsPreviousSerials(planSchool(changed, upToDate, policy, now), upToDate), true);
   assert.equal(needsPreviousSerials(planSchool(changed, { schoolFileExists: false }, policy, now), { schoolFileExists: false }), false);
+  const forced = { ...policy, force: true };
+  assert.equal(needsPreviousSerials(planSchool(changed, upToDate, forced, now), upToDate), false, "--force skips the shrink guard");
 });
 
 test("vanished schools are removed unless too many vanish at once", () => {
