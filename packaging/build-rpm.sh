@@ -68,24 +68,23 @@ make_source() {
     cp -p "$spec" "$topdir/SPECS/"
 }
 
+# rpmbuild_to_dist FLAG LOG: runs rpmbuild with -bb or -bs, copies what it wrote to dist/, prints its path.
+rpmbuild_to_dist() {
+    make_source
+    rpmbuild "${rpm_opts[@]}" "$1" "$topdir/SPECS/$name.spec" >"$topdir/$2" 2>&1 ||
+        { cat "$topdir/$2" >&2; die "rpmbuild $1 failed (log: $topdir/$2)"; }
+    built=$(sed -n 's/^Wrote: \(.*\.rpm\)$/\1/p' "$topdir/$2" | tail -n 1)
+    [ -f "$built" ] || die "rpmbuild $1 wrote no RPM (log: $topdir/$2)"
+    cp -p "$built" dist/
+    echo "dist/$(basename "$built")"
+}
+
 case $mode in
 rpm)
-    make_source
-    rpmbuild "${rpm_opts[@]}" -bb "$topdir/SPECS/$name.spec" >"$topdir/rpmbuild.log" 2>&1 ||
-        { cat "$topdir/rpmbuild.log" >&2; die "rpmbuild -bb failed (log: $topdir/rpmbuild.log)"; }
-    built=$(sed -n 's/^Wrote: \(.*\.rpm\)$/\1/p' "$topdir/rpmbuild.log" | tail -n 1)
-    [ -f "$built" ] || die "rpmbuild wrote no RPM (log: $topdir/rpmbuild.log)"
-    cp -p "$built" dist/
-    echo "dist/$(basename "$built")"
+    rpmbuild_to_dist -bb rpmbuild.log
     ;;
 srpm)
-    make_source
-    rpmbuild "${rpm_opts[@]}" -bs "$topdir/SPECS/$name.spec" >"$topdir/rpmbuild-srpm.log" 2>&1 ||
-        { cat "$topdir/rpmbuild-srpm.log" >&2; die "rpmbuild -bs failed"; }
-    built=$(sed -n 's/^Wrote: \(.*\.rpm\)$/\1/p' "$topdir/rpmbuild-srpm.log" | tail -n 1)
-    [ -f "$built" ] || die "rpmbuild wrote no source RPM"
-    cp -p "$built" dist/
-    echo "dist/$(basename "$built")"
+    rpmbuild_to_dist -bs rpmbuild-srpm.log
     ;;
 repo)
     command -v createrepo_c >/dev/null || die "createrepo_c not found (Fedora: dnf install createrepo_c; Debian: apt-get install createrepo-c)"

@@ -7,14 +7,17 @@ import type { OutputStore } from "../io/output-store.js";
 import type { StateStore } from "../io/state-store.js";
 import type { Signer } from "../signers/signer.js";
 
-export interface RunContext {
+/** The effects a run works through, and its one reading of the clock. */
+export interface RunDeps {
   readonly inventario: Inventario;
   readonly signer: Signer;
   readonly outputs: OutputStore;
   readonly state: StateStore;
   readonly log: Log;
-  /** The run's one reading of the clock. */
   readonly now: Date;
+}
+
+export interface RunContext extends RunDeps {
   readonly policy: Policy;
   readonly dryRun: boolean;
   /** Serials that must not get a lease. */

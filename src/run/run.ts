@@ -7,25 +7,13 @@ import { planVanishedSchools } from "../core/vanished-schools.js";
 import { ExitCode, FatalError, describe } from "../errors.js";
 import type { Inventario } from "../io/inventario-client.js";
 import type { Log } from "../io/log.js";
-import type { OutputStore } from "../io/output-store.js";
-import type { StateStore } from "../io/state-store.js";
-import type { Signer } from "../signers/signer.js";
-import type { RunContext } from "./context.js";
+import type { RunContext, RunDeps } from "./context.js";
 import { eachLimited } from "../io/each-limited.js";
 import { commitSchool, lookAtSchool, signSchool } from "./school.js";
 import { updateStolenList } from "./stolen.js";
 
 /** Enough schools in flight to keep every signing worker fed while one school is written. */
 const SCHOOLS_IN_FLIGHT = 3;
-
-export interface RunDeps {
-  readonly inventario: Inventario;
-  readonly signer: Signer;
-  readonly outputs: OutputStore;
-  readonly state: StateStore;
-  readonly log: Log;
-  readonly now: Date;
-}
 
 export interface RunOptions {
   readonly policy: Policy;

@@ -3,7 +3,7 @@
 import type { Serial } from "../core/domain.js";
 import { validateStolenList } from "../core/stolen-list.js";
 import { describe } from "../errors.js";
-import type { RunDeps } from "./run.js";
+import type { RunDeps } from "./context.js";
 
 export interface StolenOutcome {
   readonly serials: ReadonlySet<Serial>;

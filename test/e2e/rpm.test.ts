@@ -3,7 +3,7 @@
 // the bundle extracted from it runs, with no node_modules anywhere, against the test inventario
 // and writes leases that verify with the public key. Needs rpmbuild, rpmlint, rpm2cpio and cpio
 // (CI installs them): without them this test fails, it does not skip.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { constants, verify, type KeyObject } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -12,7 +12,7 @@ import { dirname, join } from "node:path";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { demoDataset } from "../support/datasets.js";
-import { ROOT, publicKeyOf, readTree } from "../support/harness.js";
+import { ROOT, publicKeyOf, readTree, runCommand, type RunResult } from "../support/harness.js";
 import { startInventario, type TestInventario } from "../support/inventario-server.js";
 import { copyVectorKey } from "../support/keys.js";
 
@@ -201,7 +201,8 @@ describe("the RPM", () => {
       const env: NodeJS.ProcessEnv = { ...process.env };
       delete env.NODE_PATH;
       // Asynchronously: the test inventario answers from this process.
-      const node = (args: string[]): Promise<Run> => runAsync(process.execPath, [join(lib, "index.js"), ...args], { cwd: lib, env });
+      const node = (args: string[]): Promise<RunResult> =>
+        runCommand(process.execPath, [join(lib, "index.js"), ...args], { cwd: lib, env });
       assert.equal((await node(["--version"])).stdout.trim(), version);
 
       // The shipped example, with the four required keys filled in and the paths moved.
@@ -215,7 +216,7 @@ describe("the RPM", () => {
       await writeFile(configPath, `${config}leases_dir = "${deployment}/leases"\nstate_dir = "${deployment}/var"\nhttp_timeout = "10"\n`);
 
       const result = await node(["--config", configPath]);
-      assert.equal(result.status, 0, `exit ${result.status}: ${result.stderr}`);
+      assert.equal(result.code, 0, `exit ${result.code}: ${result.stderr}`);
       const leases = await readTree(join(deployment, "leases"));
       const publicKey = await publicKeyOf(keyPath);
       const keyId = (await readFile(`${keyPath}.public`)).subarray(-32).toString("hex");
@@ -248,18 +249,6 @@ describe("the RPM", () => {
     });
   });
 });
-
-function runAsync(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 function readSpecHeader(): string {
   const spec = spawnSync("sed", ["-n", "1,/^Name:/p", join(ROOT, "rpm", `${NAME}.spec`)], { encoding: "utf8" }).stdout;

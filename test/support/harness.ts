@@ -64,8 +64,17 @@ export interface RunResult {
 /** Runs the bundle with these arguments; `--config` is added when a deployment is given. */
 export function runBundle(args: readonly string[], deployment?: Deployment, env: Record<string, string> = {}): Promise<RunResult> {
   const argv = deployment ? ["--config", deployment.configPath, ...args] : [...args];
+  return runCommand(process.execPath, [BUNDLE, ...argv], { env: { ...process.env, ...env } });
+}
+
+/** Runs a command without a shell, collecting its output; never blocks this process's servers. */
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BUNDLE, ...argv], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
