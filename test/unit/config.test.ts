@@ -1,16 +1,21 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { ConfigError, validateConfig } from "../../src/core/config.js";
 import { readConfigFile } from "../../src/io/config-file.js";
 import { FatalError } from "../../src/errors.js";
 
 const required = { user: "u", pass: "p", site: "https://inv.example.org/inventario", signing_key_path: "/etc/keys/lease" };
 
+const dir = mkdtempSync(join(tmpdir(), "leasegen-conf-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+
 function writeConf(text: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), "leasegen-conf-")), "leasegen.conf");
+  files += 1;
+  const path = join(dir, `leasegen-${files}.conf`);
   writeFileSync(path, text);
   return path;
 }
