@@ -39,6 +39,7 @@ export function parseHostname(text: string): Parsed<Hostname> {
   return ok(text as Hostname);
 }
 
+export const SERIAL_LENGTH = 11;
 const SERIAL = /^[A-Z0-9]{11}$/;
 
 export function parseSerial(text: string): Parsed<Serial> {

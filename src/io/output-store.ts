@@ -3,7 +3,7 @@
 import { readFile, readdir, rm, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { readSchoolFile, schoolFileText } from "../core/canonical-json.js";
-import { parseHostname, parseSerial, type Hostname, type Serial } from "../core/domain.js";
+import { SERIAL_LENGTH, parseHostname, parseSerial, type Hostname, type Serial } from "../core/domain.js";
 import { readStolenListText, stolenCsvText, stolenListText, type StolenLaptop } from "../core/stolen-list.js";
 import { TEMP_FILE, ensureDirectories, replaceFile, replaceFiles, syncDirectory } from "./atomic-file.js";
 import { eachLimited } from "./each-limited.js";
@@ -17,8 +17,11 @@ export interface PruneResult {
 export class OutputStore {
   readonly schoolDir: string;
   readonly laptopDir: string;
-  /** The serials of each school file written by this run, so the sweep need not read them back. */
-  private readonly committed = new Map<Hostname, ReadonlySet<string>>();
+  /**
+   * The serials of each school file written by this run, so the sweep need not read them back;
+   * kept as one string of 11-character serials per school, a few bytes per laptop.
+   */
+  private readonly committed = new Map<Hostname, string>();
 
   constructor(readonly root: string) {
     this.schoolDir = join(root, "by-school");
@@ -61,7 +64,7 @@ export class OutputStore {
     await ensureDirectories([this.schoolFile(hostname)]);
     await replaceFile(this.schoolFile(hostname), schoolFileText(leases));
     await syncDirectory(this.schoolDir);
-    this.committed.set(hostname, new Set(leases.keys()));
+    this.committed.set(hostname, [...leases.keys()].join(""));
   }
 
   async removeSchool(hostname: Hostname): Promise<void> {
@@ -112,7 +115,8 @@ export class OutputStore {
     for (const hostname of hostnames) {
       const committed = this.committed.get(hostname as Hostname);
       // A file this run wrote holds no stolen laptop: it need not be read back.
-      const serials = committed ? { kept: committed, revoked: 0 } : await this.revokeStolen(hostname as Hostname, stolen);
+      const serials =
+        committed !== undefined ? { kept: serialsIn(committed), revoked: 0 } : await this.revokeStolen(hostname as Hostname, stolen);
       revoked += serials.revoked;
       for (const serial of serials.kept) keep.add(serial);
     }
@@ -136,7 +140,7 @@ export class OutputStore {
   }
 
   /** Takes stolen laptops out of a school file this run did not write; resolves to what it keeps. */
-  private async revokeStolen(hostname: Hostname, stolen: ReadonlySet<string>): Promise<{ kept: ReadonlySet<string>; revoked: number }> {
+  private async revokeStolen(hostname: Hostname, stolen: ReadonlySet<string>): Promise<{ kept: Iterable<string>; revoked: number }> {
     const leases = await this.readSchoolLeases(hostname);
     // Without knowing what it lists, no laptop file may be judged orphaned.
     if (leases === undefined) {
@@ -147,6 +151,11 @@ export class OutputStore {
     if (listedStolen.length > 0) await replaceFile(this.schoolFile(hostname), schoolFileText(leases));
     return { kept: new Set(leases.keys()), revoked: listedStolen.length };
   }
+}
+
+/** The serials of a string of serials put end to end. */
+function* serialsIn(joined: string): Generator<string> {
+  for (let at = 0; at < joined.length; at += SERIAL_LENGTH) yield joined.slice(at, at + SERIAL_LENGTH);
 }
 
 /** Names of the entries in a directory that are, or are not, directories; none if it is missing. */
