@@ -62,8 +62,10 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
 
 async function runWithConfig(config: Config, cli: CliOptions, state: StateStore, log: Log): Promise<RunReport> {
   const key = await loadLeaseKey(config.signingKeyPath);
-  if (key.exposed)
-    log.error({}, `warning: ${config.signingKeyPath}.private can be read by other users; chmod 0600 it (or 0640 for the service group)`);
+  if (key.exposed) {
+    const fix = "chmod o-rwx it (0640, group inventario-leasegen, is the usual setup)";
+    log.warn({}, `warning: ${config.signingKeyPath}.private can be read by other users; ${fix}`, true);
+  }
   const extraCa = config.caFile === undefined ? undefined : await readCaFile(config.caFile);
   const signer = await makeSigner(config, key, state, log);
   const inventario = new InventarioClient({

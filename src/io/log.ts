@@ -6,7 +6,8 @@ import pino from "pino";
 
 export interface Log {
   info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
+  /** Logged; also shown on stderr when `show` (a warning the operator must act on). */
+  warn(fields: object, message: string, show?: boolean): void;
   /** Logged, and shown to the operator on stderr. */
   error(fields: object, message: string): void;
   /** Waits until every line is on disk. */
@@ -26,7 +27,10 @@ export function openLog(file: string, stderr: (line: string) => void): Log {
   );
   return {
     info: (fields, message) => logger.info(fields, message),
-    warn: (fields, message) => logger.warn(fields, message),
+    warn: (fields, message, show = false) => {
+      logger.warn(fields, message);
+      if (show) stderr(message);
+    },
     error: (fields, message) => {
       logger.error(fields, message);
       stderr(message);

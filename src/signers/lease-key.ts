@@ -12,7 +12,7 @@ export interface LeaseKey {
   readonly modulusBits: number;
   /** Lower-case hex of the public key file's last 32 bytes. */
   readonly keyId: string;
-  /** Set when group or others can read the private key file. */
+  /** Set when users other than the owner and group can read the private key file. */
   readonly exposed: boolean;
 }
 
@@ -48,6 +48,7 @@ export async function loadLeaseKey(basePath: string): Promise<LeaseKey> {
   const modulusBits = publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
   if (modulusBits !== 2048)
     throw new FatalError(`${publicPath} is a ${modulusBits}-bit key; XO laptops verify 2048-bit keys`, ExitCode.NothingDone);
-  const exposed = ((await stat(privatePath)).mode & 0o077) !== 0;
+  // 0640 with the service user's group is the recommended setup: only "others" is a leak.
+  const exposed = ((await stat(privatePath)).mode & 0o004) !== 0;
   return { privateDer, privateKey, publicKey, modulusBits, keyId: publicDer.subarray(-32).toString("hex"), exposed };
 }

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
 import { demoDataset, syntheticDataset } from "../support/datasets.js";
-import { BUNDLE, makeDeployment, readTree, runBundle, ROOT, type Deployment } from "../support/harness.js";
+import { BUNDLE, makeDeployment, readLog, readTree, runBundle, ROOT, type Deployment } from "../support/harness.js";
 import { startInventario, type TestInventario } from "../support/inventario-server.js";
 import { makeKeyPair } from "../support/keys.js";
 
@@ -146,11 +146,16 @@ test("the bundle runs with no node_modules anywhere near it", async () => {
   }
 });
 
-test("a private key readable by others is warned about on every run", async () => {
+test("a private key readable by others is warned about on every run; group-readable (0640) is not", async () => {
   await chmod(`${deployment.keyPath}.private`, 0o644);
   for (let i = 0; i < 2; i += 1) {
     const result = await runBundle([], deployment);
-    assert.equal(result.code, 0);
+    assert.equal(result.code, 0, "a warning, not a failure");
     assert.match(result.stderr, /lease\.private can be read by other users/);
   }
+  assert.ok((await readLog(deployment)).some((line) => line["level"] === "warn" && /can be read by other users/.test(String(line["msg"]))));
+  await chmod(`${deployment.keyPath}.private`, 0o640);
+  const quiet = await runBundle([], deployment);
+  assert.equal(quiet.code, 0);
+  assert.equal(quiet.stderr, "");
 });
