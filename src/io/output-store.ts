@@ -3,7 +3,8 @@
 import { readFile, readdir, rm, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { readSchoolFile, schoolFileText } from "../core/canonical-json.js";
-import { SERIAL_LENGTH, parseHostname, parseSerial, type Hostname, type Serial } from "../core/domain.js";
+import { parseHostname, parseSerial, type Hostname, type Serial } from "../core/domain.js";
+import { SerialSet } from "../core/serial-set.js";
 import { readStolenListText, stolenCsvText, stolenListText, type StolenLaptop } from "../core/stolen-list.js";
 import { TEMP_FILE, ensureDirectories, replaceFile, replaceFiles, syncDirectory } from "./atomic-file.js";
 import { eachLimited } from "./each-limited.js";
@@ -17,11 +18,9 @@ export interface PruneResult {
 export class OutputStore {
   readonly schoolDir: string;
   readonly laptopDir: string;
-  /**
-   * The serials of each school file written by this run, so the sweep need not read them back;
-   * kept as one string of 11-character serials per school, a few bytes per laptop.
-   */
-  private readonly committed = new Map<Hostname, string>();
+  /** The school files this run wrote, and their serials: the sweep need not read them back. */
+  private readonly committed = new Set<Hostname>();
+  private readonly listed = new SerialSet();
 
   constructor(readonly root: string) {
     this.schoolDir = join(root, "by-school");
@@ -64,7 +63,8 @@ export class OutputStore {
     await ensureDirectories([this.schoolFile(hostname)]);
     await replaceFile(this.schoolFile(hostname), schoolFileText(leases));
     await syncDirectory(this.schoolDir);
-    this.committed.set(hostname, [...leases.keys()].join(""));
+    this.committed.add(hostname);
+    for (const serial of leases.keys()) this.listed.add(serial);
   }
 
   async removeSchool(hostname: Hostname): Promise<void> {
@@ -109,17 +109,11 @@ export class OutputStore {
    * file, and removes the temporary files that interrupted writes left anywhere under leases_dir.
    */
   async prune(stolen: ReadonlySet<string>): Promise<PruneResult> {
-    const keep = new Set<string>();
     const hostnames = new Set<string>(await this.schoolHostnames());
     let revoked = 0;
-    for (const hostname of hostnames) {
-      const committed = this.committed.get(hostname as Hostname);
-      // A file this run wrote holds no stolen laptop: it need not be read back.
-      const serials =
-        committed !== undefined ? { kept: serialsIn(committed), revoked: 0 } : await this.revokeStolen(hostname as Hostname, stolen);
-      revoked += serials.revoked;
-      for (const serial of serials.kept) keep.add(serial);
-    }
+    // A file this run wrote holds no stolen laptop, and its serials are already listed.
+    for (const hostname of hostnames)
+      if (!this.committed.has(hostname as Hostname)) revoked += await this.revokeStolen(hostname as Hostname, stolen);
     if (revoked > 0) await syncDirectory(this.schoolDir);
     let removed = 0;
     const remove = async (path: string): Promise<void> => {
@@ -133,14 +127,17 @@ export class OutputStore {
       const names = await listNames(dir);
       await eachLimited(names, 32, async (name) => {
         const serial = parseSerial(name);
-        if (!serial.ok || !keep.has(name) || name.slice(-2) !== bucket) await remove(join(dir, name));
+        if (!serial.ok || !this.listed.has(serial.value) || name.slice(-2) !== bucket) await remove(join(dir, name));
       });
     }
     return { removed, revoked };
   }
 
-  /** Takes stolen laptops out of a school file this run did not write; resolves to what it keeps. */
-  private async revokeStolen(hostname: Hostname, stolen: ReadonlySet<string>): Promise<{ kept: Iterable<string>; revoked: number }> {
+  /**
+   * Takes stolen laptops out of a school file this run did not write, and lists the serials it
+   * keeps; resolves to the number taken out.
+   */
+  private async revokeStolen(hostname: Hostname, stolen: ReadonlySet<string>): Promise<number> {
     const leases = await this.readSchoolLeases(hostname);
     // Without knowing what it lists, no laptop file may be judged orphaned.
     if (leases === undefined) {
@@ -149,13 +146,12 @@ export class OutputStore {
     const listedStolen = [...leases.keys()].filter((serial) => stolen.has(serial));
     for (const serial of listedStolen) leases.delete(serial);
     if (listedStolen.length > 0) await replaceFile(this.schoolFile(hostname), schoolFileText(leases));
-    return { kept: new Set(leases.keys()), revoked: listedStolen.length };
+    for (const key of leases.keys()) {
+      const serial = parseSerial(key);
+      if (serial.ok) this.listed.add(serial.value);
+    }
+    return listedStolen.length;
   }
-}
-
-/** The serials of a string of serials put end to end. */
-function* serialsIn(joined: string): Generator<string> {
-  for (let at = 0; at < joined.length; at += SERIAL_LENGTH) yield joined.slice(at, at + SERIAL_LENGTH);
 }
 
 /** Names of the entries in a directory that are, or are not, directories; none if it is missing. */
