@@ -5,7 +5,14 @@ import { parseExpiry, type Expiry, type Hostname, type Laptop, type Serial } fro
 import { serialLeaseText } from "../core/lease.js";
 import { selectLaptops, serialsOf } from "../core/laptop-selection.js";
 import type { SchoolOutcome } from "../core/report.js";
-import { needsPreviousSerials, planSchool, type PreviousOutput, type RegenerateReason, type SchoolPlan } from "../core/school-plan.js";
+import {
+  needsPreviousSerials,
+  planSchool,
+  type PreviousOutput,
+  type ReceivedSchool,
+  type RegenerateReason,
+  type SchoolPlan,
+} from "../core/school-plan.js";
 import { InventarioError, SchoolError, SignerError, describe } from "../errors.js";
 import type { RunContext } from "./context.js";
 
@@ -58,7 +65,7 @@ export async function lookAtSchool(ctx: RunContext, hostname: Hostname): Promise
 }
 
 /** Plans from what is cheap to know; reads the school file's serials only if they can matter. */
-async function planWithPrevious(ctx: RunContext, hostname: Hostname, received: Parameters<typeof planSchool>[0]): Promise<SchoolPlan> {
+async function planWithPrevious(ctx: RunContext, hostname: Hostname, received: ReceivedSchool): Promise<SchoolPlan> {
   const stored = await ctx.state.readChecksum(hostname);
   let previous: PreviousOutput = {
     schoolFileExists: await ctx.outputs.schoolFileExists(hostname),
