@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
 import { demoDataset, syntheticDataset } from "../support/datasets.js";
-import { BUNDLE, makeDeployment, readLog, readTree, runBundle, ROOT, type Deployment } from "../support/harness.js";
+import { BUNDLE, makeDeployment, readLog, readTree, runBundle, runCommand, ROOT, type Deployment } from "../support/harness.js";
 import { startInventario, type TestInventario } from "../support/inventario-server.js";
 import { makeKeyPair } from "../support/keys.js";
 
@@ -158,4 +158,15 @@ test("a private key readable by others is warned about on every run; group-reada
   const quiet = await runBundle([], deployment);
   assert.equal(quiet.code, 0);
   assert.equal(quiet.stderr, "");
+});
+
+test("on a terminal a good run ends with a one-line summary; without one it prints nothing", async () => {
+  const quiet = await runBundle([], deployment);
+  assert.equal(quiet.code, 0);
+  assert.equal(quiet.stdout + quiet.stderr, "");
+  // script(1) gives the program a pseudo-terminal, as an operator's shell would.
+  const command = [process.execPath, BUNDLE, "--config", deployment.configPath].map((arg) => `'${arg}'`).join(" ");
+  const tty = await runCommand("script", ["-qec", command, "/dev/null"]);
+  assert.equal(tty.code, 0, tty.stdout);
+  assert.match(tty.stdout, /^0 schools regenerated, 3 up to date, 0 failed; 0 leases signed in \d+\.\d s\r?\n$/);
 });
