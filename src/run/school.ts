@@ -66,9 +66,9 @@ export async function lookAtSchool(ctx: RunContext, hostname: Hostname): Promise
 
 /** Plans from what is cheap to know; reads the school file's serials only if they can matter. */
 async function planWithPrevious(ctx: RunContext, hostname: Hostname, received: ReceivedSchool): Promise<SchoolPlan> {
-  const stored = await ctx.state.readChecksum(hostname);
+  const [stored, schoolFileExists] = await Promise.all([ctx.state.readChecksum(hostname), ctx.outputs.schoolFileExists(hostname)]);
   let previous: PreviousOutput = {
-    schoolFileExists: await ctx.outputs.schoolFileExists(hostname),
+    schoolFileExists,
     checksum: stored?.checksum,
     checksumWrittenAt: stored?.writtenAt,
   };
