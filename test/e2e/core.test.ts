@@ -2,36 +2,27 @@
 import assert from "node:assert/strict";
 import { readFile, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, test } from "node:test";
+import { test } from "node:test";
 import { readSchoolFile } from "../../src/core/canonical-json.js";
 import { schoolChecksum } from "../../src/core/checksum.js";
 import { expiryTime } from "../../src/core/domain.js";
 import { verifyLeaseSignature } from "../../src/signers/lease-signature.js";
 import { demoDataset, laptop, VECTOR_LAPTOP } from "../support/datasets.js";
-import { makeDeployment, publicKeyOf, readLog, readTree, runBundle, type Deployment } from "../support/harness.js";
-import { startInventario, type TestInventario, type TestLaptop } from "../support/inventario-server.js";
+import { publicKeyOf, readLog, readTree, runBundle, useDemoDeployment } from "../support/harness.js";
+import type { TestLaptop } from "../support/inventario-server.js";
 
 const SCHOOL1 = "schoolserver.escuela1.caacupe.paraguayeduca.org";
 const SCHOOL2 = "schoolserver.escuela2.caacupe.paraguayeduca.org";
 const SCHOOL3 = "schoolserver.escuela3.caacupe.paraguayeduca.org";
 
-let server: TestInventario;
-let deployment: Deployment;
-beforeEach(async () => {
-  server = await startInventario(demoDataset());
-  deployment = await makeDeployment(server.url);
-});
-afterEach(async () => {
-  await server.close();
-  await deployment.remove();
-});
+const demo = useDemoDeployment();
 
-const leasesTree = (): Promise<Map<string, Buffer>> => readTree(deployment.leasesDir);
-const schoolFile = (hostname: string): Promise<string> => readFile(join(deployment.leasesDir, "by-school", hostname), "latin1");
+const leasesTree = (): Promise<Map<string, Buffer>> => readTree(demo.deployment.leasesDir);
+const schoolFile = (hostname: string): Promise<string> => readFile(join(demo.deployment.leasesDir, "by-school", hostname), "latin1");
 
 /** Every line of `text` is a lease for `serial` that verifies for one of `uuids` with the test key. */
 async function assertValidLeases(text: string, serial: string, uuids: string[]): Promise<void> {
-  const publicKey = await publicKeyOf(deployment.keyPath);
+  const publicKey = await publicKeyOf(demo.deployment.keyPath);
   const lines = text.split(/(?<=\n)/);
   assert.equal(lines.length, uuids.length, `${serial}: one line per UUID`);
   assert.deepEqual([...lines].sort(), lines, "lines sorted");
@@ -45,7 +36,7 @@ async function assertValidLeases(text: string, serial: string, uuids: string[]):
 }
 
 test("first run: canonical by-school files, by-laptop files, stolen lists, checksums; leases verify", async () => {
-  const result = await runBundle([], deployment);
+  const result = await runBundle([], demo.deployment);
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stdout, "");
   assert.equal(result.stderr, "");
@@ -58,7 +49,7 @@ test("first run: canonical by-school files, by-laptop files, stolen lists, check
   for (const [serial, text] of school1) {
     const uuids = [...new Set(listed.filter((l) => l.serial === serial).map((l) => l.uuid as string))];
     await assertValidLeases(text, serial, uuids);
-    const laptopFile = await readFile(join(deployment.leasesDir, "by-laptop", serial.slice(-2), serial), "latin1");
+    const laptopFile = await readFile(join(demo.deployment.leasesDir, "by-laptop", serial.slice(-2), serial), "latin1");
     assert.equal(laptopFile, text, "the by-laptop file holds the same lines");
   }
   assert.equal(school1.get("SHC00000007")?.split("\n").length, 3, "two lines for the serial with two UUIDs");
@@ -69,15 +60,15 @@ test("first run: canonical by-school files, by-laptop files, stolen lists, check
   assert.equal(tree.get("stolen.list")?.toString(), "SHC00000009\nSHC10000009\n");
   assert.equal(tree.has("by-laptop/09/SHC00000009"), false, "no lease for the stolen laptop");
   assert.equal([...tree.keys()].filter((p) => p.startsWith("by-laptop/")).length, 7);
-  for (const [path] of tree) assert.equal((await stat(join(deployment.leasesDir, path))).mode & 0o777, 0o644, path);
+  for (const [path] of tree) assert.equal((await stat(join(demo.deployment.leasesDir, path))).mode & 0o777, 0o644, path);
 
-  const checksum = await readFile(join(deployment.stateDir, `${SCHOOL1}.checksum`), "utf8");
+  const checksum = await readFile(join(demo.deployment.stateDir, `${SCHOOL1}.checksum`), "utf8");
   assert.equal(checksum, `${schoolChecksum(listed)}\n`);
 });
 
 test("the by-school file of the vector laptop has the bytes the firmware scans for", async () => {
-  server.dataset.schools.set(SCHOOL2, { laptops: [VECTOR_LAPTOP], expiry: "20300101T000000Z" });
-  assert.equal((await runBundle([SCHOOL2], deployment)).code, 0);
+  demo.server.dataset.schools.set(SCHOOL2, { laptops: [VECTOR_LAPTOP], expiry: "20300101T000000Z" });
+  assert.equal((await runBundle([SCHOOL2], demo.deployment)).code, 0);
   const text = await schoolFile(SCHOOL2);
   assert.ok(text.startsWith('[1,{"SHC12345678":"act01: SHC12345678 K 20300101T000000Z sig01: sha256 a05fd7d74ff2114c'));
   assert.ok(text.endsWith('\n"}]'));
@@ -85,55 +76,62 @@ test("the by-school file of the vector laptop has the bytes the firmware scans f
 });
 
 test("a second run re-signs nothing and writes nothing", async () => {
-  assert.equal((await runBundle([], deployment)).code, 0);
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
   const before = await leasesTree();
-  const mtimes = await Promise.all([SCHOOL1, SCHOOL2].map(async (h) => (await stat(join(deployment.stateDir, `${h}.checksum`))).mtimeMs));
-  const second = await runBundle([], deployment);
+  const mtimes = await Promise.all(
+    [SCHOOL1, SCHOOL2].map(async (h) => (await stat(join(demo.deployment.stateDir, `${h}.checksum`))).mtimeMs),
+  );
+  const second = await runBundle([], demo.deployment);
   assert.equal(second.code, 0);
   assert.deepEqual(await leasesTree(), before);
-  const after = await Promise.all([SCHOOL1, SCHOOL2].map(async (h) => (await stat(join(deployment.stateDir, `${h}.checksum`))).mtimeMs));
+  const after = await Promise.all(
+    [SCHOOL1, SCHOOL2].map(async (h) => (await stat(join(demo.deployment.stateDir, `${h}.checksum`))).mtimeMs),
+  );
   assert.deepEqual(after, mtimes);
-  const summary = (await readLog(deployment)).at(-1);
+  const summary = (await readLog(demo.deployment)).at(-1);
   assert.equal(summary?.["regenerated"], 0);
   assert.equal(summary?.["upToDate"], 3);
   assert.equal(summary?.["leasesSigned"], 0);
 });
 
 test("a changed school is regenerated, the others are not", async () => {
-  assert.equal((await runBundle([], deployment)).code, 0);
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
   const before = await leasesTree();
-  server.dataset.schools.get(SCHOOL2)?.laptops.push(laptop(6));
-  assert.equal((await runBundle([], deployment)).code, 0);
+  demo.server.dataset.schools.get(SCHOOL2)?.laptops.push(laptop(6));
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
   const after = await leasesTree();
   assert.notDeepEqual(after.get(`by-school/${SCHOOL2}`), before.get(`by-school/${SCHOOL2}`));
   assert.ok(after.has("by-laptop/06/SHC00000006"));
   assert.deepEqual(after.get(`by-school/${SCHOOL1}`), before.get(`by-school/${SCHOOL1}`));
   assert.deepEqual(after.get("by-laptop/01/SHC00000001"), before.get("by-laptop/01/SHC00000001"));
-  const lines = (await readLog(deployment)).filter((l) => l["hostname"] === SCHOOL2);
+  const lines = (await readLog(demo.deployment)).filter((l) => l["hostname"] === SCHOOL2);
   assert.equal(lines.at(-1)?.["action"], "regenerated");
   assert.equal(lines.at(-1)?.["reason"], "list changed");
 });
 
 test("a stale school is re-signed with the expiry inventario suggests", async () => {
-  assert.equal((await runBundle([], deployment)).code, 0);
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
   const before = await leasesTree();
   const old = new Date(Date.now() - 8 * 24 * 3600 * 1000);
-  await utimes(join(deployment.stateDir, `${SCHOOL2}.checksum`), old, old);
-  server.dataset.schools.get(SCHOOL2)!.expiry = "20301231T060000Z";
-  assert.equal((await runBundle([], deployment)).code, 0);
+  await utimes(join(demo.deployment.stateDir, `${SCHOOL2}.checksum`), old, old);
+  demo.server.dataset.schools.get(SCHOOL2)!.expiry = "20301231T060000Z";
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
   const after = await leasesTree();
   assert.notDeepEqual(after.get(`by-school/${SCHOOL2}`), before.get(`by-school/${SCHOOL2}`));
   assert.match(after.get("by-laptop/03/SHC00000003")?.toString() ?? "", / K 20301231T060000Z /);
   assert.deepEqual(after.get(`by-school/${SCHOOL1}`), before.get(`by-school/${SCHOOL1}`));
-  assert.equal((await readLog(deployment)).find((l) => l["hostname"] === SCHOOL2 && l["reason"] === "stale")?.["action"], "regenerated");
+  assert.equal(
+    (await readLog(demo.deployment)).find((l) => l["hostname"] === SCHOOL2 && l["reason"] === "stale")?.["action"],
+    "regenerated",
+  );
 });
 
 test("a failing school keeps its files byte for byte, the others go on, exit 3", async () => {
-  assert.equal((await runBundle([], deployment)).code, 0);
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
   const before = await leasesTree();
-  server.dataset.schools.get(SCHOOL1)!.atRoot = true;
-  server.dataset.schools.get(SCHOOL2)?.laptops.push(laptop(6));
-  const result = await runBundle([], deployment);
+  demo.server.dataset.schools.get(SCHOOL1)!.atRoot = true;
+  demo.server.dataset.schools.get(SCHOOL2)?.laptops.push(laptop(6));
+  const result = await runBundle([], demo.deployment);
   assert.equal(result.code, 3);
   assert.equal(result.stderr, `inventario-leasegen: ${SCHOOL1}: lease info for ${SCHOOL1}: HTTP 500 (inventario failed)\n`);
   const after = await leasesTree();
@@ -149,50 +147,52 @@ test("a failing school keeps its files byte for byte, the others go on, exit 3",
 });
 
 test("--force regenerates every school; HOSTS limits the run and skips the school list", async () => {
-  assert.equal((await runBundle([], deployment)).code, 0);
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
   const before = await leasesTree();
-  server.requests.length = 0;
-  assert.equal((await runBundle(["--force", SCHOOL2], deployment)).code, 0);
+  demo.server.requests.length = 0;
+  assert.equal((await runBundle(["--force", SCHOOL2], demo.deployment)).code, 0);
   assert.equal(
-    server.requests.some((r) => r.path.includes("list.xml")),
+    demo.server.requests.some((r) => r.path.includes("list.xml")),
     false,
   );
   const after = await leasesTree();
   assert.notDeepEqual(after.get(`by-school/${SCHOOL2}`), before.get(`by-school/${SCHOOL2}`));
   assert.deepEqual(after.get(`by-school/${SCHOOL1}`), before.get(`by-school/${SCHOOL1}`));
-  assert.equal((await runBundle(["--force"], deployment)).code, 0);
+  assert.equal((await runBundle(["--force"], demo.deployment)).code, 0);
   const forced = await leasesTree();
   assert.notDeepEqual(forced.get(`by-school/${SCHOOL1}`), before.get(`by-school/${SCHOOL1}`));
 });
 
 test("--dry-run fetches everything, prints the plan and writes nothing", async () => {
-  const empty = await runBundle(["--dry-run"], deployment);
+  const empty = await runBundle(["--dry-run"], demo.deployment);
   assert.equal(empty.code, 0, empty.stderr);
   assert.equal((await leasesTree()).size, 0);
   assert.match(empty.stdout, new RegExp(`${SCHOOL1}: would regenerate \\(output missing\\), 7 laptops, expiry \\d{8}T060000Z`));
-  assert.equal((await readTree(deployment.stateDir)).size, 1, "only the log");
-  assert.equal((await runBundle([], deployment)).code, 0);
+  assert.equal((await readTree(demo.deployment.stateDir)).size, 1, "only the log");
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
   const before = await leasesTree();
-  server.dataset.schools.get(SCHOOL2)?.laptops.push(laptop(6));
-  const dry = await runBundle(["--dry-run"], deployment);
+  demo.server.dataset.schools.get(SCHOOL2)?.laptops.push(laptop(6));
+  const dry = await runBundle(["--dry-run"], demo.deployment);
   assert.match(dry.stdout, new RegExp(`${SCHOOL2}: would regenerate \\(list changed\\), 4 laptops`));
   assert.match(dry.stdout, new RegExp(`${SCHOOL1}: up to date, 7 laptops`));
   assert.deepEqual(await leasesTree(), before);
 });
 
 test("state written by the Ruby program is taken over: same checksum files, nothing re-signed", async () => {
-  assert.equal((await runBundle([], deployment)).code, 0);
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
   const before = await leasesTree();
   // The Ruby original wrote the bare MD5 with File.write; a fresh copy of it must count as up to date.
   const listed = demoDataset().schools.get(SCHOOL1)?.laptops as TestLaptop[];
-  await import("node:fs/promises").then((fs) => fs.writeFile(join(deployment.stateDir, `${SCHOOL1}.checksum`), schoolChecksum(listed)));
-  assert.equal((await runBundle([], deployment)).code, 0);
+  await import("node:fs/promises").then((fs) =>
+    fs.writeFile(join(demo.deployment.stateDir, `${SCHOOL1}.checksum`), schoolChecksum(listed)),
+  );
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
   assert.deepEqual(await leasesTree(), before);
 });
 
 test("the log: JSON lines with ISO time and level names; start, one line per school, summary", async () => {
-  assert.equal((await runBundle([], deployment)).code, 0);
-  const log = await readLog(deployment);
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
+  const log = await readLog(demo.deployment);
   for (const line of log) {
     assert.match(String(line["time"]), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     assert.ok(["info", "warn", "error"].includes(String(line["level"])));

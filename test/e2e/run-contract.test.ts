@@ -4,22 +4,12 @@ import { spawn } from "node:child_process";
 import { chmod, cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, test } from "node:test";
-import { demoDataset, syntheticDataset } from "../support/datasets.js";
-import { BUNDLE, makeDeployment, readLog, readTree, runBundle, runCommand, ROOT, type Deployment } from "../support/harness.js";
-import { startInventario, type TestInventario } from "../support/inventario-server.js";
+import { test } from "node:test";
+import { syntheticDataset } from "../support/datasets.js";
+import { BUNDLE, makeDeployment, readLog, readTree, runBundle, runCommand, ROOT, useDemoDeployment } from "../support/harness.js";
 import { makeKeyPair } from "../support/keys.js";
 
-let server: TestInventario;
-let deployment: Deployment;
-beforeEach(async () => {
-  server = await startInventario(demoDataset());
-  deployment = await makeDeployment(server.url);
-});
-afterEach(async () => {
-  await server.close();
-  await deployment.remove();
-});
+const demo = useDemoDeployment();
 
 test("--help and --version exit 0; a bad option exits 2", async () => {
   const help = await runBundle(["--help"]);
@@ -44,78 +34,78 @@ test("configuration errors exit 2 with one line naming the file and the key", as
     ],
   ];
   for (const [text, message] of cases) {
-    await writeFile(deployment.configPath, text);
-    const result = await runBundle([], deployment);
+    await writeFile(demo.deployment.configPath, text);
+    const result = await runBundle([], demo.deployment);
     assert.equal(result.code, 2, text);
     assert.equal(result.stderr.split("\n").length, 2, "one line");
-    assert.ok(result.stderr.includes(deployment.configPath));
+    assert.ok(result.stderr.includes(demo.deployment.configPath));
     assert.match(result.stderr, message);
   }
-  const missing = await runBundle(["--config", join(deployment.dir, "nope.conf")]);
+  const missing = await runBundle(["--config", join(demo.deployment.dir, "nope.conf")]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /nope\.conf: cannot read the configuration/);
 });
 
 test("nothing could be done exits 4: inventario unreachable, school list refused, key unreadable or mismatched", async () => {
-  await deployment.writeConfig({ site: "http://127.0.0.1:9/inventario/" });
-  const unreachable = await runBundle([], deployment);
+  await demo.deployment.writeConfig({ site: "http://127.0.0.1:9/inventario/" });
+  const unreachable = await runBundle([], demo.deployment);
   assert.equal(unreachable.code, 4);
   assert.match(unreachable.stderr, /school list: .*ECONNREFUSED/);
 
-  await deployment.writeConfig({ pass: "wrong" });
-  const refused = await runBundle([], deployment);
+  await demo.deployment.writeConfig({ pass: "wrong" });
+  const refused = await runBundle([], demo.deployment);
   assert.equal(refused.code, 4);
   assert.match(refused.stderr, /school list: HTTP 401/);
 
-  await deployment.writeConfig({ signing_key_path: join(deployment.dir, "missing-key") });
-  const noKey = await runBundle([], deployment);
+  await demo.deployment.writeConfig({ signing_key_path: join(demo.deployment.dir, "missing-key") });
+  const noKey = await runBundle([], demo.deployment);
   assert.equal(noKey.code, 4);
   assert.match(noKey.stderr, /cannot read key file .*missing-key\.private/);
 
-  const other = await makeKeyPair(deployment.dir, "other");
-  await cp(`${other}.public`, `${deployment.keyPath}.public`);
-  await deployment.writeConfig();
-  const mismatch = await runBundle([], deployment);
+  const other = await makeKeyPair(demo.deployment.dir, "other");
+  await cp(`${other}.public`, `${demo.deployment.keyPath}.public`);
+  await demo.deployment.writeConfig();
+  const mismatch = await runBundle([], demo.deployment);
   assert.equal(mismatch.code, 4);
   assert.match(mismatch.stderr, /lease\.public is not the public half of .*lease\.private/);
-  assert.equal((await readTree(deployment.leasesDir)).size, 0);
+  assert.equal((await readTree(demo.deployment.leasesDir)).size, 0);
 });
 
 test("one school failing exits 3; HOSTS all unreachable with no stolen list exits 4", async () => {
-  server.dataset.schools.set("root.example.org", { laptops: [], atRoot: true });
-  assert.equal((await runBundle([], deployment)).code, 3);
-  await deployment.writeConfig({ site: "http://127.0.0.1:9/inventario/" });
-  const down = await runBundle(["a.example.org,b.example.org"], deployment);
+  demo.server.dataset.schools.set("root.example.org", { laptops: [], atRoot: true });
+  assert.equal((await runBundle([], demo.deployment)).code, 3);
+  await demo.deployment.writeConfig({ site: "http://127.0.0.1:9/inventario/" });
+  const down = await runBundle(["a.example.org,b.example.org"], demo.deployment);
   assert.equal(down.code, 4);
   assert.equal(down.stderr.trim().split("\n").length, 3, "one line per error: stolen list and two schools");
 });
 
 /** Starts a run that stays busy (a slow school) and resolves once it holds the lock. */
 async function startBusyRun(): Promise<ReturnType<typeof spawn>> {
-  server.dataset.schools.set("slow.example.org", { laptops: [], delayMs: 4000 });
-  const child = spawn(process.execPath, [BUNDLE, "--config", deployment.configPath, "slow.example.org"], { stdio: "ignore" });
+  demo.server.dataset.schools.set("slow.example.org", { laptops: [], delayMs: 4000 });
+  const child = spawn(process.execPath, [BUNDLE, "--config", demo.deployment.configPath, "slow.example.org"], { stdio: "ignore" });
   // The log's first line is written after the lock is taken.
-  for (let i = 0; i < 200 && !(await readTree(deployment.stateDir)).has("leasegen.log"); i += 1)
+  for (let i = 0; i < 200 && !(await readTree(demo.deployment.stateDir)).has("leasegen.log"); i += 1)
     await new Promise((r) => setTimeout(r, 25));
   return child;
 }
 
 test("a second run while one is active exits 1; a run killed with -9 does not block the next", async () => {
   const busy = await startBusyRun();
-  const second = await runBundle([], deployment);
+  const second = await runBundle([], demo.deployment);
   assert.equal(second.code, 1);
   assert.equal(second.stderr, "instance already running, aborting...\n");
   const exited = new Promise((resolve) => busy.on("exit", resolve));
   busy.kill("SIGKILL");
   await exited;
-  server.dataset.schools.delete("slow.example.org");
-  assert.equal((await runBundle([], deployment)).code, 0);
+  demo.server.dataset.schools.delete("slow.example.org");
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
 });
 
 test("the lock belongs to the state directory: another state_dir runs alongside", async () => {
   const busy = await startBusyRun();
   try {
-    const other = await makeDeployment(server.url);
+    const other = await makeDeployment(demo.server.url);
     try {
       assert.equal((await runBundle(["schoolserver.escuela2.caacupe.paraguayeduca.org"], other)).code, 0);
     } finally {
@@ -130,42 +120,44 @@ test("the bundle runs with no node_modules anywhere near it", async () => {
   const alone = await mkdtemp(join(tmpdir(), "leasegen-bundle-"));
   try {
     await cp(join(ROOT, "dist"), join(alone, "lib"), { recursive: true });
-    server.dataset.schools = syntheticDataset(40, 2).schools;
-    server.dataset.stolen = [];
+    demo.server.dataset.schools = syntheticDataset(40, 2).schools;
+    demo.server.dataset.stolen = [];
     const result = await new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, [join(alone, "lib", "index.js"), "--config", deployment.configPath], {
+      const child = spawn(process.execPath, [join(alone, "lib", "index.js"), "--config", demo.deployment.configPath], {
         cwd: alone,
         stdio: "ignore",
       });
       child.on("close", resolve);
     });
     assert.equal(result, 0);
-    assert.equal([...(await readTree(deployment.leasesDir)).keys()].filter((p) => p.startsWith("by-laptop/")).length, 40);
+    assert.equal([...(await readTree(demo.deployment.leasesDir)).keys()].filter((p) => p.startsWith("by-laptop/")).length, 40);
   } finally {
     await rm(alone, { recursive: true, force: true });
   }
 });
 
 test("a private key readable by others is warned about on every run; group-readable (0640) is not", async () => {
-  await chmod(`${deployment.keyPath}.private`, 0o644);
+  await chmod(`${demo.deployment.keyPath}.private`, 0o644);
   for (let i = 0; i < 2; i += 1) {
-    const result = await runBundle([], deployment);
+    const result = await runBundle([], demo.deployment);
     assert.equal(result.code, 0, "a warning, not a failure");
     assert.match(result.stderr, /lease\.private can be read by other users/);
   }
-  assert.ok((await readLog(deployment)).some((line) => line["level"] === "warn" && /can be read by other users/.test(String(line["msg"]))));
-  await chmod(`${deployment.keyPath}.private`, 0o640);
-  const quiet = await runBundle([], deployment);
+  assert.ok(
+    (await readLog(demo.deployment)).some((line) => line["level"] === "warn" && /can be read by other users/.test(String(line["msg"]))),
+  );
+  await chmod(`${demo.deployment.keyPath}.private`, 0o640);
+  const quiet = await runBundle([], demo.deployment);
   assert.equal(quiet.code, 0);
   assert.equal(quiet.stderr, "");
 });
 
 test("on a terminal a good run ends with a one-line summary; without one it prints nothing", async () => {
-  const quiet = await runBundle([], deployment);
+  const quiet = await runBundle([], demo.deployment);
   assert.equal(quiet.code, 0);
   assert.equal(quiet.stdout + quiet.stderr, "");
   // script(1) gives the program a pseudo-terminal, as an operator's shell would.
-  const command = [process.execPath, BUNDLE, "--config", deployment.configPath].map((arg) => `'${arg}'`).join(" ");
+  const command = [process.execPath, BUNDLE, "--config", demo.deployment.configPath].map((arg) => `'${arg}'`).join(" ");
   const tty = await runCommand("script", ["-qec", command, "/dev/null"]);
   assert.equal(tty.code, 0, tty.stdout);
   assert.match(tty.stdout, /^0 schools regenerated, 3 up to date, 0 failed; 0 leases signed in \d+\.\d s\r?\n$/);

@@ -5,6 +5,9 @@ import { createPublicKey } from "node:crypto";
 import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { afterEach, beforeEach } from "node:test";
+import { demoDataset } from "./datasets.js";
+import { startInventario, type TestInventario } from "./inventario-server.js";
 import { copyVectorKey } from "./keys.js";
 
 export const ROOT = join(__dirname, "..", "..", "..");
@@ -53,6 +56,31 @@ export async function makeDeployment(site: string, extra: Record<string, string>
   };
   await deployment.writeConfig();
   return deployment;
+}
+
+/**
+ * For a test file whose every test starts from the demo dataset on a fresh test inventario and
+ * a fresh deployment: registers the hooks and returns the current pair.
+ */
+export function useDemoDeployment(): { readonly server: TestInventario; readonly deployment: Deployment } {
+  let server: TestInventario | undefined;
+  let deployment: Deployment | undefined;
+  beforeEach(async () => {
+    server = await startInventario(demoDataset());
+    deployment = await makeDeployment(server.url);
+  });
+  afterEach(async () => {
+    await server?.close();
+    await deployment?.remove();
+  });
+  return {
+    get server() {
+      return server as TestInventario;
+    },
+    get deployment() {
+      return deployment as Deployment;
+    },
+  };
 }
 
 export interface RunResult {
