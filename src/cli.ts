@@ -1,60 +1,38 @@
-// The command line (SPEC §7), parsed by commander into validated options. Nothing here runs.
+// The command line (SPEC §7): commander, with the run as the program's own action (cron calls
+// it bare) and each other command a module in commands/. Nothing here does the work.
 import { Command, CommanderError, Option } from "commander";
-import { DEFAULT_CONFIG_PATH } from "./io/config-file.js";
-import { ExitCode, FatalError } from "./errors.js";
 import { version } from "../package.json";
+import { ExitCode } from "./errors.js";
+import { DEFAULT_CONFIG_PATH } from "./io/config-file.js";
+import type { CommandContext, CommandIo, RegisterCommand } from "./commands/command.js";
+import { registerRun } from "./commands/run.js";
 
-export interface CliOptions {
-  readonly configPath: string;
-  readonly force: boolean;
-  readonly dryRun: boolean;
-  /** From the optional HOST1,HOST2,… argument. */
-  readonly hostnames?: string[] | undefined;
-}
+/** The commands besides the run, in the order --help lists them. */
+const COMMANDS: readonly RegisterCommand[] = [];
 
-/** The options to run with, or the exit status when there is nothing to run (help, version, usage error). */
-export function parseCommandLine(
-  argv: readonly string[],
-  write: { out: (s: string) => void; err: (s: string) => void },
-): CliOptions | ExitCode {
+/** Parses the command line, runs the chosen command, and resolves to the exit status. */
+export async function runCommandLine(argv: readonly string[], io: CommandIo): Promise<ExitCode> {
+  let code: ExitCode = ExitCode.Ok;
+  const ctx: CommandContext = { io, setExitCode: (c) => (code = c) };
   const program = new Command()
     .name("inventario-leasegen")
     .description("Signs OLPC XO activation leases for the laptops inventario knows, school by school.")
     .version(version, "-V, --version")
-    .argument("[hosts]", "comma-separated school hostnames to limit the run to (the school list is then not fetched)")
     .addOption(new Option("-c, --config <path>", "configuration file").default(DEFAULT_CONFIG_PATH))
-    .option("-f, --force", "regenerate even schools that are up to date, and apply held shrinks", false)
-    .option("-n, --dry-run", "fetch and report what would be done; write nothing", false)
-    .addHelpText(
-      "after",
-      `
-Exit status: 0 all schools done or up to date, 1 another instance is running,
-2 usage or configuration error, 3 one or more schools failed, 4 nothing could be done.
-The log is leasegen.log in the configured state_dir.`,
-    )
     .exitOverride()
-    .configureOutput({ writeOut: write.out, writeErr: write.err })
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError("(run with --help for usage)");
+  registerRun(program, ctx);
+  for (const register of COMMANDS) register(program, ctx);
   try {
-    program.parse(argv, { from: "user" });
+    await program.parseAsync(argv, { from: "user" });
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.code === "commander.helpDisplayed" || error.code === "commander.version" ? ExitCode.Ok : ExitCode.Usage;
+      return error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help"
+        ? ExitCode.Ok
+        : ExitCode.Usage;
     }
     throw error;
   }
-  const opts = program.opts<{ config: string; force: boolean; dryRun: boolean }>();
-  const hosts = program.args[0];
-  return {
-    configPath: opts.config,
-    force: opts.force,
-    dryRun: opts.dryRun,
-    hostnames: hosts === undefined ? undefined : splitHosts(hosts),
-  };
-}
-
-function splitHosts(text: string): string[] {
-  const hostnames = text.split(",").map((host) => host.trim());
-  if (hostnames.some((host) => host === "")) throw new FatalError(`empty hostname in "${text}"`, ExitCode.Usage);
-  return hostnames;
+  return code;
 }

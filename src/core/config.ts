@@ -2,6 +2,7 @@
 // naming the key. Reading the file is the shell's job (io/config-file.ts).
 
 export type SignerKind = "native" | "bios-crypto";
+export type LogFormat = "text" | "json";
 
 export interface Config {
   readonly user: string;
@@ -18,6 +19,14 @@ export interface Config {
   readonly httpTimeoutSeconds: number;
   readonly caFile: string | undefined;
   readonly maxShrinkPercent: number;
+  /** Seconds one make-lease.sh may take before its process group is killed. */
+  readonly biosCryptoTimeoutSeconds: number;
+  /** Where each run writes its Prometheus metrics (node_exporter's textfile collector). */
+  readonly metricsFile: string | undefined;
+  /** A command line run through /bin/sh -c after a run that changed leases_dir. */
+  readonly postHook: string | undefined;
+  readonly postHookTimeoutSeconds: number;
+  readonly logFormat: LogFormat;
 }
 
 export class ConfigError extends Error {
@@ -44,6 +53,11 @@ const KEYS = [
   "http_timeout",
   "ca_file",
   "max_shrink_percent",
+  "bios_crypto_timeout",
+  "metrics_file",
+  "post_hook",
+  "post_hook_timeout",
+  "log_format",
 ] as const;
 type Key = (typeof KEYS)[number];
 
@@ -58,6 +72,9 @@ export const DEFAULTS = {
   stale_lease_threshold: "604800",
   http_timeout: "60",
   max_shrink_percent: "50",
+  bios_crypto_timeout: "60",
+  post_hook_timeout: "600",
+  log_format: "text",
 } as const;
 
 export function validateConfig(raw: Raw): Config {
@@ -88,6 +105,9 @@ export function validateConfig(raw: Raw): Config {
   if (signer !== "native" && signer !== "bios-crypto") {
     throw new ConfigError("signer", `key "signer" must be "native" or "bios-crypto"`);
   }
+  const logFormat = text("log_format", DEFAULTS.log_format);
+  if (logFormat !== "text" && logFormat !== "json") throw new ConfigError("log_format", `key "log_format" must be "text" or "json"`);
+  const optional = <T>(key: Key, read: (key: Key) => T): T | undefined => (raw[key] === undefined ? undefined : read(key));
   return {
     user: text("user"),
     pass: text("pass"),
@@ -99,8 +119,13 @@ export function validateConfig(raw: Raw): Config {
     stateDir: path("state_dir", DEFAULTS.state_dir),
     staleSeconds: integer("stale_lease_threshold", 1, Number.MAX_SAFE_INTEGER),
     httpTimeoutSeconds: integer("http_timeout", 1, 3600),
-    caFile: raw["ca_file"] === undefined ? undefined : path("ca_file"),
+    caFile: optional("ca_file", path),
     maxShrinkPercent: integer("max_shrink_percent", 0, 100),
+    biosCryptoTimeoutSeconds: integer("bios_crypto_timeout", 1, 86400),
+    metricsFile: optional("metrics_file", path),
+    postHook: optional("post_hook", text),
+    postHookTimeoutSeconds: integer("post_hook_timeout", 1, 86400),
+    logFormat,
   };
 }
 

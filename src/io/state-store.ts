@@ -4,6 +4,7 @@ import { readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { checksumFileText, readChecksumFile } from "../core/checksum.js";
 import type { Hostname, Serial } from "../core/domain.js";
+import { RecordError, readSignedRecord, signedRecordText, type SignedRecord } from "../core/signed-record.js";
 import { readStolenListText } from "../core/stolen-list.js";
 import { TEMP_FILE, ensureDirectories, replaceFile } from "./atomic-file.js";
 
@@ -14,6 +15,7 @@ export interface StoredChecksum {
 
 const SWEEP_MARKER = "sweep-pending";
 const REINSTATED = "reinstated.list";
+const SIGNED_DIR = "signed";
 
 export class StateStore {
   constructor(readonly dir: string) {}
@@ -45,6 +47,38 @@ export class StateStore {
 
   async removeChecksum(hostname: Hostname): Promise<void> {
     await rm(this.checksumFile(hostname), { force: true });
+  }
+
+  signedRecordFile(hostname: Hostname): string {
+    return join(this.dir, SIGNED_DIR, `${hostname}.json`);
+  }
+
+  /** Written with the school's files, before its checksum (the commit point). */
+  async writeSignedRecord(record: SignedRecord): Promise<void> {
+    const path = this.signedRecordFile(record.hostname);
+    await ensureDirectories([path]);
+    await replaceFile(path, signedRecordText(record));
+  }
+
+  /** Undefined when there is none (a school last signed by the Ruby program); throws RecordError, naming the file, when damaged. */
+  async readSignedRecord(hostname: Hostname): Promise<SignedRecord | undefined> {
+    const path = this.signedRecordFile(hostname);
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw new RecordError(`${path}: ${(error as Error).message}`);
+    }
+    try {
+      return readSignedRecord(text, hostname);
+    } catch (error) {
+      throw new RecordError(`${path}: ${(error as Error).message}`);
+    }
+  }
+
+  async removeSignedRecord(hostname: Hostname): Promise<void> {
+    await rm(this.signedRecordFile(hostname), { force: true });
   }
 
   /** Serials taken off the stolen list whose schools have not all been run since. */

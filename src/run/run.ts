@@ -148,6 +148,7 @@ async function removeVanishedSchools(ctx: RunContext, listed: readonly Hostname[
   for (const hostname of plan.vanished) {
     await ctx.outputs.removeSchool(hostname);
     await ctx.state.removeChecksum(hostname);
+    await ctx.state.removeSignedRecord(hostname);
     ctx.log.info({ hostname, action: "removed" }, `${hostname}: no longer listed by inventario, its leases were removed`);
   }
   return plan.vanished;

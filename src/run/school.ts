@@ -104,6 +104,8 @@ export async function commitSchool(ctx: RunContext, school: SignedSchool): Promi
   try {
     await ctx.beforeChange();
     await ctx.outputs.commitSchool(school.hostname, school.leases);
+    const record = { hostname: school.hostname, expiry: school.expiry, regeneratedAt: ctx.now, laptops: school.laptops };
+    await ctx.state.writeSignedRecord(record);
     await ctx.state.writeChecksum(school.hostname, school.checksum);
   } catch (error) {
     return failed(school.hostname, new SchoolError(school.hostname, `cannot write its files: ${describe(error)}`, { cause: error }), ms());

@@ -77,8 +77,10 @@ describe("kill -9 during a large regeneration", () => {
         const serials = [...new Set(value.laptops.map((l) => l.serial))].sort();
         assert.deepEqual([...(contents.schools.get(hostname)?.keys() ?? [])], serials, `${hostname} after kill ${kill}`);
       }
-      const state = (await readdir(deployment.stateDir)).filter((name) => name !== "leasegen.log").sort();
-      assert.deepEqual(state, [...server.dataset.schools.keys()].map((hostname) => `${hostname}.checksum`).sort());
+      const state = (await readdir(deployment.stateDir, { recursive: true })).filter((name) => name !== "leasegen.log").sort();
+      const hostnames = [...server.dataset.schools.keys()];
+      const expected = [...hostnames.map((h) => `${h}.checksum`), "signed", ...hostnames.map((h) => `signed/${h}.json`)];
+      assert.deepEqual(state, expected.sort());
     }
   });
 });

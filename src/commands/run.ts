@@ -1,0 +1,154 @@
+// The run (SPEC §7), the program's default command: lock, log, sign, report, exit status.
+import { readFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import type { Command } from "commander";
+import type { Config } from "../core/config.js";
+import { exitCodeOf, summarize, summaryLine, type RunReport } from "../core/report.js";
+import { ExitCode, FatalError, describe } from "../errors.js";
+import { readConfigFile } from "../io/config-file.js";
+import { InventarioClient } from "../io/inventario-client.js";
+import { acquireLock } from "../io/lock.js";
+import { openLog, type Log } from "../io/log.js";
+import { OutputStore } from "../io/output-store.js";
+import { StateStore } from "../io/state-store.js";
+import { run } from "../run/run.js";
+import { BiosCryptoSigner } from "../signers/bios-crypto-signer.js";
+import { loadLeaseKey, type LeaseKey } from "../signers/lease-key.js";
+import { NativeSigner } from "../signers/native-signer.js";
+import type { Signer } from "../signers/signer.js";
+import { configPathOf, type CommandContext, type CommandIo } from "./command.js";
+
+export interface RunOptions {
+  readonly configPath: string;
+  readonly force: boolean;
+  readonly dryRun: boolean;
+  /** From the optional HOST1,HOST2,… argument. */
+  readonly hostnames?: string[] | undefined;
+}
+
+export function registerRun(program: Command, ctx: CommandContext): void {
+  program
+    .argument("[hosts]", "comma-separated school hostnames to limit the run to (the school list is then not fetched)")
+    .option("-f, --force", "regenerate even schools that are up to date, and apply held shrinks", false)
+    .option("-n, --dry-run", "fetch and report what would be done; write nothing", false)
+    .addHelpText(
+      "after",
+      `
+Without a command, runs: signs the leases of every school that needs them.
+Exit status: 0 all schools done or up to date, 1 another instance is running,
+2 usage or configuration error, 3 one or more schools failed, 4 nothing could be done.
+The log is leasegen.log in the configured state_dir.`,
+    )
+    .action(async (hosts: string | undefined, opts: { force: boolean; dryRun: boolean }, command: Command) => {
+      const options = {
+        configPath: configPathOf(command),
+        force: opts.force,
+        dryRun: opts.dryRun,
+        hostnames: hosts === undefined ? undefined : splitHosts(hosts),
+      };
+      ctx.setExitCode(await runCommand(options, ctx.io));
+    });
+}
+
+function splitHosts(text: string): string[] {
+  const hostnames = text.split(",").map((host) => host.trim());
+  if (hostnames.some((host) => host === "")) throw new FatalError(`empty hostname in "${text}"`, ExitCode.Usage);
+  return hostnames;
+}
+
+const stderrLine =
+  (io: CommandIo) =>
+  (line: string): void =>
+    io.err(`inventario-leasegen: ${line}\n`);
+
+async function runCommand(cli: RunOptions, io: CommandIo): Promise<ExitCode> {
+  const config = readConfigFile(cli.configPath);
+  const lock = await acquireLock(config.stateDir);
+  if (!lock) {
+    io.err("instance already running, aborting...\n");
+    return ExitCode.AlreadyRunning;
+  }
+  const state = new StateStore(config.stateDir);
+  const log = openLog(state.logFile, stderrLine(io));
+  try {
+    log.info({ force: cli.force, dryRun: cli.dryRun, hostnames: cli.hostnames, signer: config.signer }, "run started");
+    const report = await runWithConfig(config, cli, state, log);
+    const code = exitCodeOf(report);
+    const fields = {
+      ...summarize(report),
+      removedSchools: report.removedSchools.length,
+      stolenListFailed: report.stolenError !== undefined,
+    };
+    log.info({ ...fields, seconds: Number(report.seconds.toFixed(3)), exitCode: code }, `run finished: ${summaryLine(report)}`);
+    if (cli.dryRun) printPlans(report, io);
+    if (process.stdout.isTTY) io.out(`${summaryLine(report)}\n`);
+    return code;
+  } catch (error) {
+    const fatal = error instanceof FatalError;
+    log.error({ stack: fatal ? undefined : (error as Error).stack }, describe(error));
+    return fatal ? error.exitCode : ExitCode.NothingDone;
+  } finally {
+    log.flush();
+    await lock.release();
+  }
+}
+
+async function runWithConfig(config: Config, cli: RunOptions, state: StateStore, log: Log): Promise<RunReport> {
+  const key = await loadLeaseKey(config.signingKeyPath);
+  if (key.exposed) {
+    const fix = "chmod o-rwx it (0640, group inventario-leasegen, is the usual setup)";
+    log.warn({}, `warning: ${config.signingKeyPath}.private can be read by other users; ${fix}`, true);
+  }
+  const extraCa = config.caFile === undefined ? undefined : await readCaFile(config.caFile);
+  const signer = await makeSigner(config, key, state, log);
+  const inventario = new InventarioClient({
+    site: config.site,
+    user: config.user,
+    pass: config.pass,
+    timeoutMs: config.httpTimeoutSeconds * 1000,
+    extraCa,
+  });
+  try {
+    const policy = { force: cli.force, staleSeconds: config.staleSeconds, maxShrinkPercent: config.maxShrinkPercent };
+    const deps = { inventario, signer, outputs: new OutputStore(config.leasesDir), state, log, now: new Date() };
+    return await run(deps, { policy, dryRun: cli.dryRun, hostnames: cli.hostnames });
+  } finally {
+    inventario.close();
+    await signer.close();
+  }
+}
+
+async function makeSigner(config: Config, key: LeaseKey, state: StateStore, log: Log): Promise<Signer> {
+  const processes = availableParallelism();
+  // The bundle itself is the native signer's worker script (see index.ts).
+  if (config.signer === "native") return new NativeSigner(key, __filename, processes);
+  const signer = await BiosCryptoSigner.create({
+    biosCryptoPath: config.biosCryptoPath,
+    keyPath: config.signingKeyPath,
+    key,
+    scratchParent: state.dir,
+    processes,
+    timeoutMs: config.biosCryptoTimeoutSeconds * 1000,
+    onStderr: (serial, text) => log.warn({ serial, stderr: text }, `make-lease.sh wrote on stderr for ${serial}`),
+  });
+  if (!signer) throw new FatalError(`make-lease.sh not found in ${config.biosCryptoPath} nor its build/`, ExitCode.NothingDone);
+  return signer;
+}
+
+async function readCaFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    throw new FatalError(`cannot read ca_file ${path}: ${describe(error)}`, ExitCode.Usage, { cause: error });
+  }
+}
+
+function printPlans(report: RunReport, io: CommandIo): void {
+  for (const school of report.schools) {
+    if (school.status === "would regenerate")
+      io.out(`${school.hostname}: would regenerate (${school.reason}), ${school.laptops} laptops, expiry ${school.expiry}\n`);
+    else if (school.status === "up to date") io.out(`${school.hostname}: up to date, ${school.laptops} laptops\n`);
+    else if (school.status === "failed") io.out(`${school.hostname}: failed: ${school.error}\n`);
+  }
+  for (const hostname of report.removedSchools) io.out(`${hostname}: would be removed (no longer listed)\n`);
+}

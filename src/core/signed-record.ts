@@ -1,0 +1,61 @@
+// What a run last signed for a school, kept in `state_dir/signed/<hostname>.json`: the serial
+// and UUID pairs exactly as signed, the expiry, and when. The lease lines do not hold the UUID,
+// so this is what lets `verify` check each signature as the laptop will. One JSON document:
+//   {"version":1,"hostname":"…","expiry":"YYYYMMDDTHHMMSSZ","regeneratedAt":"<ISO 8601>",
+//    "laptops":[["<SN>","<UUID>"],…]}
+// sorted by serial then UUID, then LF. A file that is not exactly that is refused, naming why.
+import { expiryTime, parseHostname, parseSerial, parseUuid, type Expiry, type Hostname, type Laptop } from "./domain.js";
+
+export interface SignedRecord {
+  readonly hostname: Hostname;
+  readonly expiry: Expiry;
+  readonly regeneratedAt: Date;
+  /** Sorted by serial, then UUID. */
+  readonly laptops: readonly Laptop[];
+}
+
+export class RecordError extends Error {}
+
+export function signedRecordText(record: SignedRecord): string {
+  const document = {
+    version: 1,
+    hostname: record.hostname,
+    expiry: record.expiry,
+    regeneratedAt: record.regeneratedAt.toISOString(),
+    laptops: record.laptops.map((laptop) => [laptop.serial, laptop.uuid]),
+  };
+  return `${JSON.stringify(document)}\n`;
+}
+
+/** Reads a record back; throws RecordError if it is damaged or is not `hostname`'s. */
+export function readSignedRecord(text: string, hostname: Hostname): SignedRecord {
+  const fail = (why: string): never => {
+    throw new RecordError(`not a signed-leases record: ${why}`);
+  };
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    fail("not JSON");
+  }
+  if (typeof document !== "object" || document === null) return fail("not a JSON object");
+  const { version, hostname: recorded, expiry, regeneratedAt, laptops } = document as Record<string, unknown>;
+  if (version !== 1) fail("unknown version");
+  if (typeof recorded !== "string" || !parseHostname(recorded).ok || recorded !== hostname) fail(`it is not ${hostname}'s`);
+  if (typeof expiry !== "string" || expiryTime(expiry) === undefined) fail("bad expiry");
+  const at = typeof regeneratedAt === "string" ? new Date(regeneratedAt) : undefined;
+  if (at === undefined || Number.isNaN(at.getTime())) fail("bad regeneratedAt");
+  if (!Array.isArray(laptops)) return fail("laptops is not a list");
+  return {
+    hostname,
+    expiry: expiry as Expiry,
+    regeneratedAt: at as Date,
+    laptops: laptops.map((pair: unknown, i) => {
+      const [serial, uuid] = Array.isArray(pair) && pair.length === 2 ? (pair as unknown[]) : [];
+      const s = parseSerial(typeof serial === "string" ? serial : "");
+      const u = parseUuid(typeof uuid === "string" ? uuid : "");
+      if (!s.ok || !u.ok) return fail(`laptop ${i + 1}: ${s.ok ? (u.ok ? "" : u.reason) : s.reason}`);
+      return { serial: s.value, uuid: u.value };
+    }),
+  };
+}
