@@ -1,5 +1,5 @@
 // The run (SPEC §7), the program's default command: lock, log, sign, report, exit status.
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import type { Config } from "../core/config.js";
@@ -63,7 +63,8 @@ const stderrLine =
 
 async function runCommand(cli: RunOptions, io: CommandIo): Promise<ExitCode> {
   const config = readConfigFile(cli.configPath);
-  const lock = await acquireLock(config.stateDir);
+  if (!cli.dryRun) await mkdir(config.stateDir, { recursive: true });
+  const lock = await acquireLock(config);
   if (!lock) {
     io.err("instance already running, aborting...\n");
     return ExitCode.AlreadyRunning;
@@ -110,7 +111,8 @@ async function runWithConfig(config: Config, cli: RunOptions, state: StateStore,
   });
   try {
     const policy = { force: cli.force, staleSeconds: config.staleSeconds, maxShrinkPercent: config.maxShrinkPercent };
-    const deps = { inventario, signer, outputs: new OutputStore(config.leasesDir), state, log, now: new Date() };
+    const outputs = new OutputStore(config.leasesDir, await state.ownedSchools());
+    const deps = { inventario, signer, outputs, state, log, now: new Date() };
     return await run(deps, { policy, dryRun: cli.dryRun, hostnames: cli.hostnames });
   } finally {
     inventario.close();

@@ -4,7 +4,7 @@
 declare const brand: unique symbol;
 type Branded<T, B extends string> = T & { readonly [brand]: B };
 
-/** A school server's DNS name; safe to use as a file name. */
+/** A school server's name as inventario lists it; safe to use as one file name. */
 export type Hostname = Branded<string, "Hostname">;
 /** A laptop serial number: 11 characters A-Z 0-9. */
 export type Serial = Branded<string, "Serial">;
@@ -25,17 +25,28 @@ export function quote(text: string): string {
   return JSON.stringify(shown);
 }
 
-const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+/** C0 and C1 control characters, DEL included: NUL ends a path, a newline breaks a log line. */
+const isControl = (char: string): boolean => {
+  const code = char.charCodeAt(0);
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f);
+};
 
+/** NAME_MAX (255) less the longest suffix a school's files add: `.checksum` and a temporary file's `.<10 digits>`. */
+export const MAX_HOSTNAME_BYTES = 255 - ".checksum".length - 11;
+
+/**
+ * inventario lists school servers by whatever name they were given, and the Ruby program took
+ * them all (IP addresses, underscores, upper case): a name is refused only when it cannot be
+ * one file name safely.
+ */
 export function parseHostname(text: string): Parsed<Hostname> {
-  if (text.length === 0 || text.length > 253) return bad(`hostname ${quote(text)} must have 1 to 253 characters`);
-  const labels = text.split(".");
-  if (!labels.every((label) => LABEL.test(label))) {
-    return bad(`hostname ${quote(text)} is not a DNS name (letters, digits and hyphens, separated by dots)`);
-  }
-  // No top-level domain is all digits (RFC 3696 §2); refusing one also keeps a school's file
-  // name apart from the `<name>.<digits>` temporary files of the atomic writes.
-  if (/^\d+$/.test(labels[labels.length - 1] as string)) return bad(`hostname ${quote(text)} ends in an all-numeric label`);
+  const refuse = (why: string): Parsed<Hostname> => bad(`hostname ${quote(text)} ${why}`);
+  if (text === "" || text === "." || text === "..") return refuse("is not a file name");
+  if (text.includes("/")) return refuse("contains a /");
+  if ([...text].some(isControl)) return refuse("contains a control character");
+  if (text.startsWith(".") || text.startsWith("-")) return refuse("starts with . or -");
+  if (Buffer.byteLength(text, "utf8") > MAX_HOSTNAME_BYTES)
+    return refuse(`is longer than ${MAX_HOSTNAME_BYTES} bytes (its files' names would not fit)`);
   return ok(text as Hostname);
 }
 

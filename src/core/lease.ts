@@ -23,7 +23,21 @@ export function isLeaseLineFor(text: string, serial: Serial, expiry: Expiry): bo
   return m !== null && m[1] === serial && m[2] === expiry;
 }
 
-/** The value stored for a serial: its lease lines sorted (one per UUID), concatenated. */
+/**
+ * The value stored for a serial: its distinct lease lines, sorted, concatenated. One school gives
+ * one line per UUID; a serial that several schools list gets the lines of all of them, and the
+ * laptop uses the line that verifies.
+ */
 export function serialLeaseText(lines: readonly string[]): string {
-  return [...lines].sort().join("");
+  return [...new Set(lines)].sort().join("");
+}
+
+/** The lines of a stored value, each with its LF. */
+export function leaseLines(text: string): string[] {
+  return text.split(/(?<=\n)/).filter((line) => line !== "");
+}
+
+/** The laptop file of a serial that several school files list: their lines merged. */
+export function mergeLeaseTexts(texts: readonly string[]): string {
+  return serialLeaseText(texts.flatMap(leaseLines));
 }

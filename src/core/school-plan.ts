@@ -19,6 +19,8 @@ export interface ReceivedSchool {
   readonly stolen: readonly Serial[];
   /** Listed serials taken off the stolen list since the last complete run: they need a lease again. */
   readonly reinstated: readonly Serial[];
+  /** The whole stolen list: a laptop that left the school for it is revoked, not lost. */
+  readonly stolenList: ReadonlySet<string>;
 }
 
 /** What the previous run left for the school. */
@@ -38,7 +40,11 @@ export type RegenerateReason =
   | "list changed"
   | "stolen laptop listed"
   | "laptop no longer stolen"
-  | "stale";
+  | "stale"
+  | "state from the future";
+
+/** A checksum file dated later than this is from a clock that was ahead, not from a run. */
+export const CLOCK_SKEW_SECONDS = 300;
 
 export type SchoolPlan =
   | { readonly action: "regenerate"; readonly reason: RegenerateReason }
@@ -65,6 +71,8 @@ function regenerateReason(received: ReceivedSchool, previous: PreviousOutput, po
   const reinstatedMissing = received.reinstated.some((serial) => !(previous.serials?.has(serial) ?? false));
   if (reinstatedMissing) return "laptop no longer stolen";
   const ageSeconds = (now.getTime() - previous.checksumWrittenAt.getTime()) / 1000;
+  // Otherwise a file dated 2030 would keep the school "up to date" while its leases expire.
+  if (ageSeconds < -CLOCK_SKEW_SECONDS) return "state from the future";
   if (ageSeconds >= policy.staleSeconds) return "stale";
   return undefined;
 }
@@ -72,9 +80,8 @@ function regenerateReason(received: ReceivedSchool, previous: PreviousOutput, po
 /** Laptops gone from the school's list; a stolen one is revoked on purpose, not lost by accident. */
 function shrinkOf(before: ReadonlySet<string>, received: ReceivedSchool): { lost: number; previousCount: number } {
   const after: ReadonlySet<string> = received.serials;
-  const stolen = new Set<string>(received.stolen);
   let lost = 0;
-  for (const serial of before) if (!after.has(serial) && !stolen.has(serial)) lost += 1;
+  for (const serial of before) if (!after.has(serial) && !received.stolenList.has(serial)) lost += 1;
   return { lost, previousCount: before.size };
 }
 

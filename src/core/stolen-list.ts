@@ -14,12 +14,15 @@ export interface StolenList {
   readonly rejected: RejectedLaptop[];
 }
 
-/** Keeps inventario's order. A malformed serial can never get a lease, so dropping it is safe. */
+/**
+ * Keeps inventario's order. Serials are compared as leases write them, in upper case, so that
+ * `shc00000052` still stops SHC00000052's lease; what is not a serial even then can match no lease.
+ */
 export function validateStolenList(received: readonly RawLaptop[]): StolenList {
   const laptops: StolenLaptop[] = [];
   const rejected: RejectedLaptop[] = [];
   for (const raw of received) {
-    const serial = parseSerial(raw.serial);
+    const serial = parseSerial(raw.serial.trim().toUpperCase());
     if (!serial.ok) {
       rejected.push({ serial: raw.serial, reason: serial.reason });
       continue;
@@ -29,6 +32,27 @@ export function validateStolenList(received: readonly RawLaptop[]): StolenList {
     laptops.push({ serial: serial.value, uuid: uuid?.ok ? uuid.value : "" });
   }
   return { laptops, rejected };
+}
+
+export type StolenListPlan =
+  | { readonly action: "apply"; readonly serials: ReadonlySet<Serial> }
+  | { readonly action: "hold"; readonly serials: ReadonlySet<Serial>; readonly previousCount: number; readonly newCount: number };
+
+/**
+ * A list that loses more than `maxShrinkPercent` of its entries at once (emptied by accident,
+ * say) would renew every laptop it drops: it is held, and the previous list stays in force
+ * together with the new entries, until `--force`. Without a previous list there is nothing to hold.
+ */
+export function planStolenList(
+  previous: ReadonlySet<Serial> | undefined,
+  received: ReadonlySet<Serial>,
+  policy: { readonly force: boolean; readonly maxShrinkPercent: number },
+): StolenListPlan {
+  if (previous === undefined || policy.force) return { action: "apply", serials: received };
+  let dropped = 0;
+  for (const serial of previous) if (!received.has(serial)) dropped += 1;
+  if (dropped * 100 <= policy.maxShrinkPercent * previous.size) return { action: "apply", serials: received };
+  return { action: "hold", serials: new Set([...previous, ...received]), previousCount: previous.size, newCount: received.size };
 }
 
 /** `stolen.csv`: `SN,UUID` per line. */

@@ -8,8 +8,9 @@ export type VanishedPlan =
   | { readonly action: "remove"; readonly vanished: Hostname[] }
   | { readonly action: "hold"; readonly vanished: Hostname[]; readonly existing: number };
 
-export function planVanishedSchools(existing: readonly Hostname[], listed: readonly Hostname[], policy: Policy): VanishedPlan {
-  const listedSet = new Set(listed);
+/** `existing`: the schools this state_dir wrote that have files; `listed`: every name inventario sent, refused ones included. */
+export function planVanishedSchools(existing: readonly Hostname[], listed: readonly string[], policy: Policy): VanishedPlan {
+  const listedSet = new Set<string>(listed);
   const vanished = existing.filter((hostname) => !listedSet.has(hostname)).sort(byteOrder);
   const tooMany = vanished.length * 100 > policy.maxShrinkPercent * existing.length;
   return tooMany && !policy.force ? { action: "hold", vanished, existing: existing.length } : { action: "remove", vanished };

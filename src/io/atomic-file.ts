@@ -1,44 +1,63 @@
-// The one way this program writes a file: the bytes go to a new temporary file in the same
-// directory, are fsynced, and the temporary file is renamed over the old one, so a reader (or
-// a run killed with -9) sees the old file or the new one, never a torn one. rename(2) replaces
-// a symbolic link in the way rather than writing through it.
-import * as fs from "node:fs";
-import { mkdir, open } from "node:fs/promises";
+// The one way this program replaces a file: write-file-atomic, which writes a temporary file
+// `<name>.<number>` in the same directory, fsyncs it and renames it over the old one, so a reader
+// (or a run killed with -9) sees the old file or the new one, never a torn one. Around it, only
+// what it does not do itself: the directory fsync that makes the renames durable, recognising the
+// temporary files a killed run leaves behind, and never writing through a symbolic link.
+import { mkdir, open, realpath, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import writeFileAtomic from "write-file-atomic";
 import { eachLimited } from "./each-limited.js";
 
-/** Temporary files are `.<name>.<pid>-<n>.tmp`: hidden, and recognised by the sweep. */
-export const TEMP_FILE = /^\..*\.\d+-\d+\.tmp$/;
+/** An explicit mode and owner spare write-file-atomic a stat of the old file per write. */
+const OPTIONS = { mode: 0o644, chown: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 } } as const;
 
-let written = 0;
+/** write-file-atomic's temporary files (`<name>.<uint32>`), and the `.<name>.<pid>-<n>.tmp` ones of version 1.0. */
+const TEMPORARY = [/^(.+)\.\d{1,10}$/, /^\.(.+)\.\d+-\d+\.tmp$/];
 
-/** Replaces `path` with `data` (mode 0644 under the program's umask of 022). */
-export function replaceFile(path: string, data: string): Promise<void> {
-  written += 1;
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}-${written}.tmp`);
-  // Callbacks rather than FileHandles: a full regeneration writes one file per laptop, and
-  // this halves the main thread's work per file.
-  return new Promise((resolve, reject) => {
-    const fail = (error: Error, fd?: number): void => {
-      const cleanUp = (): void => fs.rm(temp, { force: true }, () => reject(error));
-      if (fd === undefined) cleanUp();
-      else fs.close(fd, cleanUp);
-    };
-    // "wx": O_CREAT|O_EXCL, so an existing file or link of that name is never reused.
-    fs.open(temp, "wx", 0o644, (openError, fd) => {
-      if (openError) return reject(openError);
-      fs.writeFile(fd, data, (writeError) => {
-        if (writeError) return fail(writeError, fd);
-        fs.fsync(fd, (syncError) => {
-          if (syncError) return fail(syncError, fd);
-          fs.close(fd, (closeError) => {
-            if (closeError) return fail(closeError);
-            fs.rename(temp, path, (renameError) => (renameError ? fail(renameError) : resolve()));
-          });
-        });
-      });
-    });
-  });
+/**
+ * The name of the file that `name` is a temporary file for, if it has the shape of one. Whether
+ * it really is one depends on the directory: a school named `10.1.2.3` looks like a temporary file
+ * of a school `10.1.2`, so each caller checks the target against what it owns.
+ */
+export function temporaryFileTarget(name: string): string | undefined {
+  for (const pattern of TEMPORARY) {
+    const target = pattern.exec(name)?.[1];
+    if (target !== undefined) return target;
+  }
+  return undefined;
+}
+
+class LinkInTheWay extends Error {}
+
+/** Real paths of the directories written to, resolved once each. */
+const realDirectories = new Map<string, Promise<string>>();
+
+function realDirectory(dir: string): Promise<string> {
+  let real = realDirectories.get(dir);
+  if (!real) {
+    real = realpath(dir);
+    realDirectories.set(dir, real);
+    real.catch(() => realDirectories.delete(dir));
+  }
+  return real;
+}
+
+/** Replaces `path` with `data` (mode 0644). A symbolic link in its place is replaced, never written through. */
+export async function replaceFile(path: string, data: string): Promise<void> {
+  // write-file-atomic resolves the target's real path: a link at `path` would have it write the
+  // link's target. Its temporary file's name shows where it is about to write; if that is not
+  // here, the link is removed and the write done again.
+  const expected = `${join(await realDirectory(dirname(path)), basename(path))}.`;
+  const tmpfileCreated = (tmp: string): void => {
+    if (!tmp.startsWith(expected) || !/^\d+$/.test(tmp.slice(expected.length))) throw new LinkInTheWay();
+  };
+  try {
+    await writeFileAtomic(path, data, { ...OPTIONS, tmpfileCreated });
+  } catch (error) {
+    if (!(error instanceof LinkInTheWay)) throw error;
+    await unlink(path);
+    await writeFileAtomic(path, data, { ...OPTIONS, tmpfileCreated });
+  }
 }
 
 /** Makes the renames in `dir` durable. */

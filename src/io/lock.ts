@@ -1,29 +1,53 @@
-// One run at a time per state directory. The lock is a Unix socket in Linux's abstract
-// namespace, named after the state directory's real path: the kernel frees it when the
-// process dies, however it dies (kill -9 included), so no stale lock can block the next run.
+// One run at a time per state directory and per leases directory (two configurations may share
+// a leases_dir, and their sweeps must not meet). Each lock is a Unix socket in Linux's abstract
+// namespace, named after the directory's real path: the kernel frees it when the process dies,
+// however it dies (kill -9 included), so no stale lock can block the next run.
 import { createHash } from "node:crypto";
-import { mkdir, realpath } from "node:fs/promises";
+import { realpath } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
+import { resolve } from "node:path";
 
 export interface Lock {
   release(): Promise<void>;
 }
 
-/** Resolves to the lock, or to undefined if another run holds it. */
-export async function acquireLock(stateDir: string): Promise<Lock | undefined> {
-  await mkdir(stateDir, { recursive: true });
-  const id = createHash("sha256")
-    .update(await realpath(stateDir))
-    .digest("hex")
-    .slice(0, 40);
+export interface LockedDirectories {
+  readonly stateDir: string;
+  readonly leasesDir: string;
+}
+
+/** Resolves to the lock, or to undefined if another run holds either directory. */
+export async function acquireLock(dirs: LockedDirectories): Promise<Lock | undefined> {
+  const held: Server[] = [];
+  for (const [kind, dir] of [
+    ["state", dirs.stateDir],
+    ["leases", dirs.leasesDir],
+  ] as const) {
+    const server = await listen(`\0inventario-leasegen/${kind}/${await lockId(dir)}`);
+    if (!server) {
+      await Promise.all(held.map(closeServer));
+      return undefined;
+    }
+    held.push(server);
+  }
+  return { release: () => Promise.all(held.map(closeServer)).then(() => undefined) };
+}
+
+/** The directory's real path, or the absolute path of one that does not exist yet (a dry run creates nothing). */
+async function lockId(dir: string): Promise<string> {
+  const path = await realpath(dir).catch(() => resolve(dir));
+  return createHash("sha256").update(path).digest("hex").slice(0, 40);
+}
+
+async function listen(name: string): Promise<Server | undefined> {
   const server = createServer((socket) => socket.destroy());
   const listening = await new Promise<boolean>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => (error.code === "EADDRINUSE" ? resolve(false) : reject(error)));
-    server.listen(`\0inventario-leasegen/${id}`, () => resolve(true));
+    server.listen(name, () => resolve(true));
   });
   if (!listening) return undefined;
   server.unref();
-  return { release: () => closeServer(server) };
+  return server;
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -1,12 +1,20 @@
 // The files under `leases_dir` (SPEC §4): one canonical-JSON file per school, one file per
-// laptop, the stolen lists. Every path is built from validated Hostname and Serial values only.
-import { readFile, readdir, rm, stat, unlink } from "node:fs/promises";
+// laptop, the stolen lists. Paths are built from validated Hostname and Serial values, or from
+// names read from the directory itself (one path component each).
+//
+// A laptop file holds the distinct lease lines of every school file that lists its serial, so
+// the files of one school are written, revoked and removed with the others' lines kept. Several
+// configurations may share one leases_dir (the lock covers it): each run deletes only what it owns
+// (the schools its state_dir has a checksum for) and leaves every other file under by-school/.
+import type { Dirent } from "node:fs";
+import { lstat, readFile, readdir, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { readSchoolFile, schoolFileText } from "../core/canonical-json.js";
-import { parseHostname, parseSerial, type Hostname, type Serial } from "../core/domain.js";
-import { SerialSet } from "../core/serial-set.js";
+import { parseSerial, type Hostname, type Serial } from "../core/domain.js";
+import { mergeLeaseTexts } from "../core/lease.js";
+import { SchoolListing } from "../core/school-listing.js";
 import { readStolenListText, stolenCsvText, stolenListText, type StolenLaptop } from "../core/stolen-list.js";
-import { TEMP_FILE, ensureDirectories, replaceFile, replaceFiles, syncDirectory } from "./atomic-file.js";
+import { ensureDirectories, replaceFile, replaceFiles, syncDirectory, temporaryFileTarget } from "./atomic-file.js";
 import { eachLimited } from "./each-limited.js";
 
 export interface PruneResult {
@@ -15,23 +23,29 @@ export interface PruneResult {
   readonly revoked: number;
 }
 
+const STOLEN_FILES = ["stolen.csv", "stolen.list"];
+
 export class OutputStore {
   readonly schoolDir: string;
   readonly laptopDir: string;
-  /** The school files this run wrote, and their serials: the sweep need not read them back. */
-  private readonly committed = new Set<Hostname>();
-  private readonly listed = new SerialSet();
+  private listing: Promise<{ listing: SchoolListing; unreadable: string[] }> | undefined;
+  /** The schools this run's state_dir has written: the only ones it may remove. */
+  private readonly owned: Set<string>;
 
-  constructor(readonly root: string) {
+  constructor(
+    readonly root: string,
+    owned: ReadonlySet<string>,
+  ) {
     this.schoolDir = join(root, "by-school");
     this.laptopDir = join(root, "by-laptop");
+    this.owned = new Set(owned);
   }
 
   schoolFile(hostname: Hostname): string {
     return join(this.schoolDir, hostname);
   }
 
-  laptopFile(serial: Serial): string {
+  laptopFile(serial: string): string {
     return join(this.laptopDir, serial.slice(-2), serial);
   }
 
@@ -41,10 +55,12 @@ export class OutputStore {
     return leases && new Set(leases.keys());
   }
 
-  /** A school's current file as serial → lease text; undefined if it is missing or not a lease file. */
-  private async readSchoolLeases(hostname: Hostname): Promise<Map<string, string> | undefined> {
+  /** A school file as serial → lease text; undefined if it is missing, a link, or not a lease file. */
+  private async readSchoolLeases(name: string): Promise<Map<string, string> | undefined> {
     try {
-      return readSchoolFile(await readFile(this.schoolFile(hostname), "utf8"));
+      const path = join(this.schoolDir, name);
+      if (!(await lstat(path)).isFile()) return undefined;
+      return readSchoolFile(await readFile(path, "utf8"));
     } catch {
       return undefined;
     }
@@ -52,36 +68,82 @@ export class OutputStore {
 
   /** Only a stat: deciding that a school is up to date reads none of its leases. */
   async schoolFileExists(hostname: Hostname): Promise<boolean> {
-    return (await stat(this.schoolFile(hostname)).catch(() => undefined))?.isFile() ?? false;
+    return (await lstat(this.schoolFile(hostname)).catch(() => undefined))?.isFile() ?? false;
   }
 
-  /** Laptop files first, then the school file; each set made durable before the next. */
-  async commitSchool(hostname: Hostname, leases: ReadonlyMap<Serial, string>): Promise<void> {
-    const laptopFiles = new Map<string, string>();
-    for (const [serial, text] of leases) laptopFiles.set(this.laptopFile(serial), text);
+  /**
+   * Laptop files first (each merged with the lines other school files hold for its serial, and
+   * those this school no longer lists rewritten without it), then the school file; each set made
+   * durable before the next.
+   */
+  async commitSchool(hostname: Hostname, leases: ReadonlyMap<Serial, string>, stolen: ReadonlySet<string>): Promise<void> {
+    const { listing } = await this.getListing();
+    const serials = [...leases.keys()];
+    const dropped = listing.serialsOf(hostname).filter((serial) => !leases.has(serial as Serial) && !stolen.has(serial));
+    const laptopFiles = await this.laptopFilesFor(listing, hostname, [...serials, ...dropped], leases);
     await replaceFiles(laptopFiles);
     await ensureDirectories([this.schoolFile(hostname)]);
     await replaceFile(this.schoolFile(hostname), schoolFileText(leases));
     await syncDirectory(this.schoolDir);
-    this.committed.add(hostname);
-    for (const serial of leases.keys()) this.listed.add(serial);
+    listing.set(hostname, serials);
+    this.owned.add(hostname);
   }
 
-  async removeSchool(hostname: Hostname): Promise<void> {
+  /** Removes a school's file; the laptop files it shared keep the other schools' lines. */
+  async removeSchool(hostname: Hostname, stolen: ReadonlySet<string>): Promise<void> {
+    const { listing } = await this.getListing();
+    const shared = listing.serialsOf(hostname).filter((serial) => !stolen.has(serial));
+    const files = await this.laptopFilesFor(listing, hostname, shared, new Map());
+    await replaceFiles(files);
     await rm(this.schoolFile(hostname), { force: true });
+    listing.set(hostname, []);
+    this.owned.delete(hostname);
   }
 
-  /** Hostnames that have a school file. */
-  async schoolHostnames(): Promise<Hostname[]> {
-    return (await listNames(this.schoolDir)).flatMap((name) => {
-      const hostname = parseHostname(name);
-      return hostname.ok ? [hostname.value] : [];
-    });
+  /**
+   * The new laptop files of these serials, for a school whose leases are now `leases`: its lines
+   * and those of the other school files listing the serial. A serial no school lists any more
+   * gets none (the sweep deletes its file).
+   */
+  private async laptopFilesFor(
+    listing: SchoolListing,
+    hostname: string,
+    serials: readonly string[],
+    leases: ReadonlyMap<string, string>,
+  ): Promise<Map<string, string>> {
+    const others = new Map<string, Promise<Map<string, string> | undefined>>();
+    const otherLeases = (school: string): Promise<Map<string, string> | undefined> => {
+      let read = others.get(school);
+      if (!read) others.set(school, (read = this.readSchoolLeases(school)));
+      return read;
+    };
+    const files = new Map<string, string>();
+    for (const serial of serials) {
+      const own = leases.get(serial);
+      const sharing = listing.othersListing(serial, hostname);
+      if (sharing.length === 0) {
+        if (own !== undefined) files.set(this.laptopFile(serial), own);
+        continue;
+      }
+      const texts = own === undefined ? [] : [own];
+      for (const school of sharing) {
+        const text = (await otherLeases(school))?.get(serial);
+        if (text !== undefined) texts.push(text);
+      }
+      if (texts.length > 0) files.set(this.laptopFile(serial), mergeLeaseTexts(texts));
+    }
+    return files;
   }
 
-  async readPreviousStolen(): Promise<Set<Serial>> {
-    const text = await readFile(join(this.root, "stolen.list"), "utf8").catch(() => "");
-    return readStolenListText(text);
+  /** Hostnames this state_dir owns that have a school file. */
+  async ownedSchoolHostnames(): Promise<Hostname[]> {
+    const names = new Set(await this.schoolFileNames());
+    return [...this.owned].filter((hostname) => names.has(hostname)) as Hostname[];
+  }
+
+  async readPreviousStolen(): Promise<Set<Serial> | undefined> {
+    const text = await readFile(join(this.root, "stolen.list"), "utf8").catch(() => undefined);
+    return text === undefined ? undefined : readStolenListText(text);
   }
 
   /** Whether the stolen files on disk differ from what this list would write. */
@@ -105,60 +167,95 @@ export class OutputStore {
 
   /**
    * Takes the stolen laptops out of every school file (a school that failed or was held this
-   * run still lists them), leaves under by-laptop/ only the files of serials in some school
-   * file, and removes the temporary files that interrupted writes left anywhere under leases_dir.
+   * run still lists them), leaves under by-laptop/ only the files of serials some school file
+   * lists, and removes the temporary files that interrupted writes left. Under by-school/ it
+   * deletes only temporary files of the schools this state_dir owns.
    */
   async prune(stolen: ReadonlySet<string>): Promise<PruneResult> {
-    const hostnames = new Set<string>(await this.schoolHostnames());
-    let revoked = 0;
-    // A file this run wrote holds no stolen laptop, and its serials are already listed.
-    for (const hostname of hostnames)
-      if (!this.committed.has(hostname as Hostname)) revoked += await this.revokeStolen(hostname as Hostname, stolen);
-    if (revoked > 0) await syncDirectory(this.schoolDir);
+    const { listing, unreadable } = await this.getListing();
+    // Without knowing what a school lists, no laptop file may be judged orphaned.
+    if (unreadable.length > 0) {
+      const name = unreadable[0] as string;
+      throw new Error(`by-school/${name} is not a lease file: laptop files are kept; run --force ${name} to rewrite it`);
+    }
+    const revoked = await this.revokeStolen(listing, stolen);
     let removed = 0;
     const remove = async (path: string): Promise<void> => {
       await unlink(path);
       removed += 1;
     };
-    for (const name of await listNames(this.schoolDir)) if (!hostnames.has(name)) await remove(join(this.schoolDir, name));
-    for (const name of await listNames(this.root)) if (TEMP_FILE.test(name)) await remove(join(this.root, name));
-    for (const bucket of await listNames(this.laptopDir, true)) {
+    for (const name of await listNames(this.schoolDir, "files")) if (this.isOwnTemporary(name)) await remove(join(this.schoolDir, name));
+    for (const name of await listNames(this.root, "files")) {
+      if (STOLEN_FILES.includes(temporaryFileTarget(name) ?? "")) await remove(join(this.root, name));
+    }
+    for (const bucket of await listNames(this.laptopDir, "directories")) {
       const dir = join(this.laptopDir, bucket);
-      const names = await listNames(dir);
-      await eachLimited(names, 32, async (name) => {
+      await eachLimited(await listNames(dir, "others"), 32, async (name) => {
         const serial = parseSerial(name);
-        if (!serial.ok || !this.listed.has(serial.value) || name.slice(-2) !== bucket) await remove(join(dir, name));
+        if (!serial.ok || !listing.has(serial.value) || name.slice(-2) !== bucket) await remove(join(dir, name));
       });
     }
     return { removed, revoked };
   }
 
-  /**
-   * Takes stolen laptops out of a school file this run did not write, and lists the serials it
-   * keeps; resolves to the number taken out.
-   */
-  private async revokeStolen(hostname: Hostname, stolen: ReadonlySet<string>): Promise<number> {
-    const leases = await this.readSchoolLeases(hostname);
-    // Without knowing what it lists, no laptop file may be judged orphaned.
-    if (leases === undefined) {
-      throw new Error(`by-school/${hostname} is not a lease file: laptop files are kept; run --force ${hostname} to rewrite it`);
+  /** Rewrites every school file that lists a stolen laptop without it; resolves to the number taken out. */
+  private async revokeStolen(listing: SchoolListing, stolen: ReadonlySet<string>): Promise<number> {
+    const schools = new Set<string>();
+    for (const serial of stolen) for (const school of listing.othersListing(serial, "")) schools.add(school);
+    let revoked = 0;
+    for (const school of schools) {
+      const leases = await this.readSchoolLeases(school);
+      if (leases === undefined) continue;
+      for (const serial of leases.keys()) {
+        if (!stolen.has(serial)) continue;
+        leases.delete(serial);
+        revoked += 1;
+      }
+      await replaceFile(join(this.schoolDir, school), schoolFileText(leases));
+      listing.set(school, [...leases.keys()]);
     }
-    const listedStolen = [...leases.keys()].filter((serial) => stolen.has(serial));
-    for (const serial of listedStolen) leases.delete(serial);
-    if (listedStolen.length > 0) await replaceFile(this.schoolFile(hostname), schoolFileText(leases));
-    for (const key of leases.keys()) {
-      const serial = parseSerial(key);
-      if (serial.ok) this.listed.add(serial.value);
-    }
-    return listedStolen.length;
+    if (schools.size > 0) await syncDirectory(this.schoolDir);
+    return revoked;
+  }
+
+  /** A temporary file of a school this state_dir owns (and not a school of that name itself). */
+  private isOwnTemporary(name: string): boolean {
+    const target = temporaryFileTarget(name);
+    return target !== undefined && this.owned.has(target) && !this.owned.has(name);
+  }
+
+  /** What every school file lists, read once per run, when the run first changes something. */
+  private getListing(): Promise<{ listing: SchoolListing; unreadable: string[] }> {
+    this.listing ??= this.readListing();
+    return this.listing;
+  }
+
+  private async readListing(): Promise<{ listing: SchoolListing; unreadable: string[] }> {
+    const listing = new SchoolListing();
+    const unreadable: string[] = [];
+    await eachLimited(await this.schoolFileNames(), 8, async (name) => {
+      const leases = await this.readSchoolLeases(name);
+      if (leases) listing.set(name, [...leases.keys()]);
+      // Only a school of ours that cannot be read matters: a stray file (a README) is left alone.
+      else if (this.owned.has(name)) unreadable.push(name);
+    });
+    return { listing, unreadable: unreadable.sort() };
+  }
+
+  /** Entries of by-school/ that may be school files: regular files, not our temporary files. */
+  private async schoolFileNames(): Promise<string[]> {
+    return (await listNames(this.schoolDir, "files")).filter((name) => !this.isOwnTemporary(name));
   }
 }
 
-/** Names of the entries in a directory that are, or are not, directories; none if it is missing. */
-async function listNames(dir: string, directories = false): Promise<string[]> {
+/** Names of a directory's regular files, subdirectories, or entries that are not directories; none if it is missing. */
+async function listNames(dir: string, kind: "files" | "directories" | "others"): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") return [];
     throw error;
   });
-  return entries.filter((entry) => entry.isDirectory() === directories).map((entry) => entry.name);
+  const wanted = { files: (e: Dirent) => e.isFile(), directories: (e: Dirent) => e.isDirectory(), others: (e: Dirent) => !e.isDirectory() }[
+    kind
+  ];
+  return entries.filter(wanted).map((entry) => entry.name);
 }

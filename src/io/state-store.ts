@@ -3,10 +3,10 @@
 import { readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { checksumFileText, readChecksumFile } from "../core/checksum.js";
-import type { Hostname, Serial } from "../core/domain.js";
+import { parseHostname, type Hostname, type Serial } from "../core/domain.js";
 import { RecordError, readSignedRecord, signedRecordText, type SignedRecord } from "../core/signed-record.js";
 import { readStolenListText } from "../core/stolen-list.js";
-import { TEMP_FILE, ensureDirectories, replaceFile } from "./atomic-file.js";
+import { ensureDirectories, replaceFile, temporaryFileTarget } from "./atomic-file.js";
 
 export interface StoredChecksum {
   readonly checksum: string;
@@ -16,6 +16,13 @@ export interface StoredChecksum {
 const SWEEP_MARKER = "sweep-pending";
 const REINSTATED = "reinstated.list";
 const SIGNED_DIR = "signed";
+const CHECKSUM = ".checksum";
+
+/** Whether a name in state_dir is a temporary file of one of its state files (never a rotated log). */
+function isStateTemporary(name: string): boolean {
+  const target = temporaryFileTarget(name);
+  return target !== undefined && (target.endsWith(CHECKSUM) || target.endsWith(".json") || target === REINSTATED);
+}
 
 export class StateStore {
   constructor(readonly dir: string) {}
@@ -25,7 +32,21 @@ export class StateStore {
   }
 
   checksumFile(hostname: Hostname): string {
-    return join(this.dir, `${hostname}.checksum`);
+    return join(this.dir, `${hostname}${CHECKSUM}`);
+  }
+
+  /** The schools this state_dir has written: those with a checksum file (ours or the Ruby program's). */
+  async ownedSchools(): Promise<Set<Hostname>> {
+    const names = await readdir(this.dir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return [];
+      throw error;
+    });
+    const owned = new Set<Hostname>();
+    for (const name of names) {
+      const hostname = name.endsWith(CHECKSUM) ? parseHostname(name.slice(0, -CHECKSUM.length)) : undefined;
+      if (hostname?.ok) owned.add(hostname.value);
+    }
+    return owned;
   }
 
   /** The stored checksum and when it was written; undefined if missing or unreadable. */
@@ -103,8 +124,12 @@ export class StateStore {
 
   /** Removes stray temporary files, then the marker. */
   async finishSweep(): Promise<number> {
-    const strays = (await readdir(this.dir)).filter((name) => TEMP_FILE.test(name));
-    await Promise.all(strays.map((name) => rm(join(this.dir, name), { force: true })));
+    const strays: string[] = [];
+    for (const dir of [this.dir, join(this.dir, SIGNED_DIR)]) {
+      const names = await readdir(dir).catch(() => []);
+      strays.push(...names.filter(isStateTemporary).map((name) => join(dir, name)));
+    }
+    await Promise.all(strays.map((path) => rm(path, { force: true })));
     await rm(join(this.dir, SWEEP_MARKER), { force: true });
     return strays.length;
   }

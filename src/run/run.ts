@@ -30,7 +30,7 @@ export async function run(deps: RunDeps, options: RunOptions): Promise<RunReport
     if (!changing) await deps.state.markSweepPending();
     changing = true;
   };
-  const stolen = await updateStolenList(deps, options.dryRun, beforeChange);
+  const stolen = await updateStolenList(deps, options.policy, options.dryRun, beforeChange);
   const ctx: RunContext = {
     ...deps,
     policy: options.policy,
@@ -46,7 +46,7 @@ export async function run(deps: RunDeps, options: RunOptions): Promise<RunReport
   const schools = [...invalid, ...(await processSchools(ctx, hostnames))];
   const removedSchools = options.hostnames
     ? []
-    : await cleanUp(ctx, schools, "remove the files of schools no longer listed", [], () => removeVanishedSchools(ctx, hostnames, schools));
+    : await cleanUp(ctx, schools, "remove the files of schools no longer listed", [], () => removeVanishedSchools(ctx, listed, schools));
 
   if (!options.dryRun && (changing || sweepPending)) {
     await cleanUp(ctx, schools, "sweep leases_dir", undefined, async () => {
@@ -135,8 +135,8 @@ function logOutcome(log: Log, outcome: SchoolOutcome): void {
 }
 
 /** Removes the files of schools inventario no longer lists, unless too many would go at once. */
-async function removeVanishedSchools(ctx: RunContext, listed: readonly Hostname[], outcomes: SchoolOutcome[]): Promise<Hostname[]> {
-  const plan = planVanishedSchools(await ctx.outputs.schoolHostnames(), listed, ctx.policy);
+async function removeVanishedSchools(ctx: RunContext, listed: readonly string[], outcomes: SchoolOutcome[]): Promise<Hostname[]> {
+  const plan = planVanishedSchools(await ctx.outputs.ownedSchoolHostnames(), listed, ctx.policy);
   if (plan.action === "hold") {
     const error = `${plan.vanished.length} of ${plan.existing} schools are no longer listed by inventario (more than max_shrink_percent = ${ctx.policy.maxShrinkPercent}%): their files are kept; run with --force to remove them`;
     outcomes.push({ status: "failed", hostname: "(school list)", error, ms: 0 });
@@ -146,7 +146,7 @@ async function removeVanishedSchools(ctx: RunContext, listed: readonly Hostname[
   if (ctx.dryRun || plan.vanished.length === 0) return plan.vanished;
   await ctx.beforeChange();
   for (const hostname of plan.vanished) {
-    await ctx.outputs.removeSchool(hostname);
+    await ctx.outputs.removeSchool(hostname, ctx.stolen);
     await ctx.state.removeChecksum(hostname);
     await ctx.state.removeSignedRecord(hostname);
     ctx.log.info({ hostname, action: "removed" }, `${hostname}: no longer listed by inventario, its leases were removed`);

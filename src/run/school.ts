@@ -6,6 +6,7 @@ import { serialLeaseText } from "../core/lease.js";
 import { selectLaptops, serialsOf } from "../core/laptop-selection.js";
 import type { SchoolOutcome } from "../core/report.js";
 import {
+  CLOCK_SKEW_SECONDS,
   needsPreviousSerials,
   planSchool,
   type PreviousOutput,
@@ -47,7 +48,7 @@ export async function lookAtSchool(ctx: RunContext, hostname: Hostname): Promise
     const checksum = schoolChecksum(info.laptops);
     const serials = serialsOf(selection.laptops);
     const reinstated = [...serials].filter((serial) => ctx.reinstated.has(serial));
-    const plan = await planWithPrevious(ctx, hostname, { checksum, serials, stolen: selection.stolen, reinstated });
+    const plan = await planWithPrevious(ctx, hostname, { checksum, serials, stolen: selection.stolen, reinstated, stolenList: ctx.stolen });
     const received = info.laptops.length;
     if (plan.action === "skip") return { done: { status: "up to date", hostname, laptops: received, ms: ms() } };
     if (plan.action === "hold") {
@@ -55,6 +56,10 @@ export async function lookAtSchool(ctx: RunContext, hostname: Hostname): Promise
         hostname,
         `${hostname}: held, its laptops would go from ${plan.previousCount} to ${plan.newCount} (more than max_shrink_percent = ${ctx.policy.maxShrinkPercent}% lost); run with --force ${hostname} to apply`,
       );
+    }
+    if (plan.reason === "state from the future") {
+      const fix = "its leases are signed again now; check the system clock (NTP) on this host";
+      ctx.log.warn({ hostname }, `${hostname}: its checksum file is dated more than ${CLOCK_SKEW_SECONDS} s in the future: ${fix}`);
     }
     if (ctx.dryRun)
       return { done: { status: "would regenerate", hostname, reason: plan.reason, laptops: received, expiry: expiry.value, ms: ms() } };
@@ -103,7 +108,7 @@ export async function commitSchool(ctx: RunContext, school: SignedSchool): Promi
   const ms = (): number => Math.round(performance.now() - school.startedAt);
   try {
     await ctx.beforeChange();
-    await ctx.outputs.commitSchool(school.hostname, school.leases);
+    await ctx.outputs.commitSchool(school.hostname, school.leases, ctx.stolen);
     const record = { hostname: school.hostname, expiry: school.expiry, regeneratedAt: ctx.now, laptops: school.laptops };
     await ctx.state.writeSignedRecord(record);
     await ctx.state.writeChecksum(school.hostname, school.checksum);

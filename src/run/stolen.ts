@@ -1,8 +1,10 @@
-// The stolen list: fetched, written for the delivery tools when it changed, and turned into the
-// set of serials that get no lease. If inventario cannot give it, the previous list still holds.
+// The stolen list: fetched, checked against the previous one, written for the delivery tools
+// when it changed, and turned into the set of serials that get no lease. It fails closed: if
+// inventario cannot give it, the previous list holds; without a previous list nothing is signed.
 import type { Serial } from "../core/domain.js";
-import { validateStolenList } from "../core/stolen-list.js";
-import { describe } from "../errors.js";
+import type { Policy } from "../core/school-plan.js";
+import { planStolenList, validateStolenList, type StolenLaptop } from "../core/stolen-list.js";
+import { ExitCode, FatalError, describe } from "../errors.js";
 import type { RunDeps } from "./context.js";
 
 export interface StolenOutcome {
@@ -12,26 +14,64 @@ export interface StolenOutcome {
   readonly error?: string | undefined;
 }
 
-export async function updateStolenList(deps: RunDeps, dryRun: boolean, beforeChange: () => Promise<void>): Promise<StolenOutcome> {
+export async function updateStolenList(
+  deps: RunDeps,
+  policy: Policy,
+  dryRun: boolean,
+  beforeChange: () => Promise<void>,
+): Promise<StolenOutcome> {
+  const previous = await deps.outputs.readPreviousStolen();
   let received;
   try {
     received = await deps.inventario.stolenList();
   } catch (error) {
-    const message = `${describe(error)}; the previous stolen list stays in force`;
-    deps.log.error({ action: "stolen list failed" }, message);
-    return { serials: await deps.outputs.readPreviousStolen(), reinstated: await deps.state.readReinstated(), error: message };
+    if (previous === undefined) {
+      throw new FatalError(
+        `${describe(error)}; there is no previous stolen list to keep in force, so nothing is signed`,
+        ExitCode.NothingDone,
+        {
+          cause: error,
+        },
+      );
+    }
+    return keepPrevious(deps, previous, `${describe(error)}; the previous stolen list stays in force`);
   }
   const stolen = validateStolenList(received);
-  for (const laptop of stolen.rejected) deps.log.warn({ serial: laptop.serial }, `stolen list: ${laptop.reason}`);
-  const serials = new Set(stolen.laptops.map((laptop) => laptop.serial));
-  const reinstated = await updateReinstated(deps, serials, dryRun);
-  if (!dryRun && (await deps.outputs.stolenListDiffers(stolen.laptops))) {
+  for (const laptop of stolen.rejected) deps.log.warn({ serial: laptop.serial }, `stolen list: ${laptop.reason}`, true);
+  const plan = planStolenList(previous, new Set(stolen.laptops.map((laptop) => laptop.serial)), policy);
+  if (plan.action === "hold") {
+    const why = `stolen list held: it would go from ${plan.previousCount} to ${plan.newCount} laptops (more than max_shrink_percent = ${policy.maxShrinkPercent}% taken off at once); the previous list stays in force; run with --force to apply it`;
+    return keepPrevious(deps, plan.serials, why);
+  }
+  const reinstated = await updateReinstated(deps, plan.serials, previous ?? new Set(), dryRun);
+  const error = dryRun ? undefined : await writeStolen(deps, stolen.laptops, plan.serials, beforeChange);
+  return { serials: plan.serials, reinstated, error };
+}
+
+async function keepPrevious(deps: RunDeps, serials: ReadonlySet<Serial>, error: string): Promise<StolenOutcome> {
+  deps.log.error({ action: "stolen list failed" }, error);
+  return { serials, reinstated: await deps.state.readReinstated(), error };
+}
+
+/** Writes the lists if they changed and deletes the stolen laptops' files; a failure fails this step only (exit 3). */
+async function writeStolen(
+  deps: RunDeps,
+  laptops: readonly StolenLaptop[],
+  serials: ReadonlySet<Serial>,
+  beforeChange: () => Promise<void>,
+): Promise<string | undefined> {
+  try {
+    if (!(await deps.outputs.stolenListDiffers(laptops))) return undefined;
     await beforeChange();
-    await deps.outputs.writeStolen(stolen.laptops);
+    await deps.outputs.writeStolen(laptops);
     await deps.outputs.removeLaptops(serials);
     deps.log.info({ stolen: serials.size }, "stolen list updated");
+    return undefined;
+  } catch (error) {
+    const message = `cannot write the stolen lists: ${describe(error)}; the new list still applies to this run`;
+    deps.log.error({ action: "stolen list failed" }, message);
+    return message;
   }
-  return { serials, reinstated };
 }
 
 /**
@@ -39,10 +79,15 @@ export async function updateStolenList(deps: RunDeps, dryRun: boolean, beforeCha
  * run has given their schools the chance to sign them again: their school's laptop list may
  * not have changed, so nothing else would make it be re-signed.
  */
-async function updateReinstated(deps: RunDeps, stolen: ReadonlySet<Serial>, dryRun: boolean): Promise<ReadonlySet<Serial>> {
+async function updateReinstated(
+  deps: RunDeps,
+  stolen: ReadonlySet<Serial>,
+  previous: ReadonlySet<Serial>,
+  dryRun: boolean,
+): Promise<ReadonlySet<Serial>> {
   const pending = await deps.state.readReinstated();
   const next = new Set<Serial>();
-  for (const serial of [...pending, ...(await deps.outputs.readPreviousStolen())]) if (!stolen.has(serial)) next.add(serial);
+  for (const serial of [...pending, ...previous]) if (!stolen.has(serial)) next.add(serial);
   const changed = next.size !== pending.size || [...next].some((serial) => !pending.has(serial));
   if (changed && !dryRun) await deps.state.writeReinstated(next);
   return next;

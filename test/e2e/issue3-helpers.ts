@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readSchoolFile } from "../../src/core/canonical-json.js";
 import { parseHostname, parseSerial } from "../../src/core/domain.js";
+import { mergeLeaseTexts } from "../../src/core/lease.js";
 import { readTree, type Deployment, type RunResult } from "../support/harness.js";
 
 /** One act01/sig01 lease line made with the 2048-bit test key: 630 bytes. */
@@ -60,14 +61,19 @@ export async function checkVisibleFiles(leasesDir: string): Promise<LeaseDirCont
   return { schools, laptops, strays };
 }
 
-/** What must hold after every completed run: no stray file, no laptop file outside the schools' files. */
+/**
+ * What must hold after every completed run: no stray file, no laptop file outside the schools'
+ * files, and each laptop file holding exactly the lines of every school file that lists it.
+ */
 export async function checkCompletedRun(leasesDir: string): Promise<LeaseDirContents> {
   const contents = await checkVisibleFiles(leasesDir);
   assert.deepEqual(contents.strays, [], "stray files left under leases_dir");
-  const listed = new Set<string>();
-  for (const leases of contents.schools.values()) for (const serial of leases.keys()) listed.add(serial);
+  const listed = new Map<string, string[]>();
+  for (const leases of contents.schools.values())
+    for (const [serial, text] of leases) listed.set(serial, [...(listed.get(serial) ?? []), text]);
   const orphans = [...contents.laptops.keys()].filter((serial) => !listed.has(serial));
   assert.deepEqual(orphans, [], "by-laptop files of serials that no by-school file lists");
+  for (const [serial, texts] of listed) assert.equal(contents.laptops.get(serial), mergeLeaseTexts(texts), `by-laptop file of ${serial}`);
   return contents;
 }
 

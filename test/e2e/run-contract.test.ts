@@ -50,12 +50,16 @@ test("nothing could be done exits 4: inventario unreachable, school list refused
   await demo.deployment.writeConfig({ site: "http://127.0.0.1:9/inventario/" });
   const unreachable = await runBundle([], demo.deployment);
   assert.equal(unreachable.code, 4);
-  assert.match(unreachable.stderr, /school list: .*ECONNREFUSED/);
+  assert.match(unreachable.stderr, /stolen list: .*ECONNREFUSED.*no previous stolen list to keep in force, so nothing is signed/);
 
+  // With a stolen list from an earlier run, the school list's own refusal is what stops the run.
+  await demo.deployment.writeConfig();
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
+  const before = await readTree(demo.deployment.leasesDir);
   await demo.deployment.writeConfig({ pass: "wrong" });
   const refused = await runBundle([], demo.deployment);
   assert.equal(refused.code, 4);
-  assert.match(refused.stderr, /school list: HTTP 401/);
+  assert.match(refused.stderr, /stolen list: HTTP 401 .*the previous stolen list stays in force\n.*school list: HTTP 401/);
 
   await demo.deployment.writeConfig({ signing_key_path: join(demo.deployment.dir, "missing-key") });
   const noKey = await runBundle([], demo.deployment);
@@ -68,7 +72,7 @@ test("nothing could be done exits 4: inventario unreachable, school list refused
   const mismatch = await runBundle([], demo.deployment);
   assert.equal(mismatch.code, 4);
   assert.match(mismatch.stderr, /lease\.public is not the public half of .*lease\.private/);
-  assert.equal((await readTree(demo.deployment.leasesDir)).size, 0);
+  assert.deepEqual(await readTree(demo.deployment.leasesDir), before);
 });
 
 test("one school failing exits 3; HOSTS all unreachable with no stolen list exits 4", async () => {

@@ -9,7 +9,13 @@ const now = new Date("2026-11-22T12:00:00Z");
 const hourAgo = new Date(now.getTime() - 3600_000);
 const policy: Policy = { force: false, staleSeconds: 604800, maxShrinkPercent: 50 };
 const serials = (...list: string[]): Set<Serial> => new Set(list as Serial[]);
-const received: ReceivedSchool = { checksum: "c1", serials: serials("A", "B", "C", "D"), stolen: [], reinstated: [] };
+const received: ReceivedSchool = {
+  checksum: "c1",
+  serials: serials("A", "B", "C", "D"),
+  stolen: [],
+  reinstated: [],
+  stolenList: new Set(),
+};
 const upToDate: PreviousOutput = { schoolFileExists: true, checksum: "c1", checksumWrittenAt: hourAgo };
 
 test("up to date: file exists, same checksum, fresh checksum file", () => {
@@ -58,6 +64,21 @@ test("shrink guard: more than max_shrink_percent lost is held, --force lets it t
   assert.equal(planSchool({ ...received, serials: serials() }, previous, { ...policy, maxShrinkPercent: 0 }, now).action, "hold");
 });
 
+test("laptops that left the school for the stolen list are revoked, never counted as lost", () => {
+  const previous = { ...upToDate, checksum: "old", serials: serials("A", "B", "C", "D", "E", "F", "G", "H") };
+  const shrunk = { ...received, serials: serials("A", "B", "C") };
+  assert.equal(planSchool(shrunk, previous, policy, now).action, "hold");
+  const wentStolen = { ...shrunk, stolenList: new Set(["D", "E", "F"]) };
+  assert.deepEqual(planSchool(wentStolen, previous, policy, now), { action: "regenerate", reason: "list changed" });
+});
+
+test("a checksum file dated in the future (a clock that was ahead) makes the school stale", () => {
+  const ahead = (seconds: number): PreviousOutput => ({ ...upToDate, checksumWrittenAt: new Date(now.getTime() + seconds * 1000) });
+  assert.deepEqual(planSchool(received, ahead(3 * 365 * 86400), policy, now), { action: "regenerate", reason: "state from the future" });
+  assert.deepEqual(planSchool(received, ahead(301), policy, now), { action: "regenerate", reason: "state from the future" });
+  assert.deepEqual(planSchool(received, ahead(60), policy, now), { action: "skip", reason: "up to date" }, "a little skew is tolerated");
+});
+
 test("the school file is read only when the plan could change with it", () => {
   assert.equal(needsPreviousSerials(planSchool(received, upToDate, policy, now), upToDate), false);
   const changed = { ...received, checksum: "c2" };
@@ -76,4 +97,6 @@ test("vanished schools are removed unless too many vanish at once", () => {
     vanished: ["a", "b", "c"],
   });
   assert.deepEqual(planVanishedSchools(hosts(), hosts("a"), policy), { action: "remove", vanished: [] });
+  // A school inventario still lists, even under a name this program refuses, is not vanished.
+  assert.deepEqual(planVanishedSchools(hosts("10.1.2.3", "b"), ["10.1.2.3", "-refused", "b"], policy), { action: "remove", vanished: [] });
 });
