@@ -7,7 +7,7 @@ BIN := node_modules/.bin
 SOURCES := $(shell find src -name '*.ts') package.json tsconfig.json
 TEST_SOURCES := $(shell find test bench -name '*.ts' 2>/dev/null)
 
-.PHONY: build check test lint format demo bench rpm srpm repo clean
+.PHONY: build check test-deps test lint format demo bench rpm srpm repo clean
 
 # Dependencies, exactly as the lock file says.
 node_modules/.package-lock.json: package.json package-lock.json
@@ -37,7 +37,12 @@ format: node_modules/.package-lock.json
 test: dist/index.js build/.stamp
 	$(NODE) --test --test-concurrency=1 build/test/unit/*.test.js build/test/e2e/*.test.js
 
-check: lint test
+# The system tools the tests need besides Node (rpmbuild, rpmlint…): installed when run as root,
+# named in one line otherwise.
+test-deps:
+	packaging/install-test-deps.sh
+
+check: test-deps lint test
 
 # Starts the test inventario with sample data, makes a throwaway key, runs leasegen twice.
 demo: dist/index.js build/.stamp

@@ -8,7 +8,8 @@
 # The bundle (dist/*.js) must be built first (`make build`; `make rpm` does it). rpmbuild works
 # in ./rpmbuild (never $HOME/rpmbuild). Source0 is packed from the working tree: the bundle, the
 # example config, the files under packaging/, the generated licence file, and the sources the
-# bundle was built from. Runs on Fedora and on Debian (apt-get install rpm rpmlint createrepo-c).
+# bundle was built from; Source1, the sysusers.d file, is copied beside it. Runs on Fedora and on
+# Debian (apt-get install rpm rpmlint createrepo-c).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,7 +56,7 @@ make_source() {
     cp -p dist/*.js "$stage/dist/"
     cp -p etc/leasegen.conf.example "$stage/etc/"
     cp -p packaging/build-rpm.sh packaging/third-party-licenses.mjs packaging/rpm-macros.fallback \
-        packaging/$name.{sh,1,cron,logrotate,service,timer} "$stage/packaging/"
+        packaging/$name.{sh,1,cron,logrotate,service,sysusers,timer} "$stage/packaging/"
     cp -p packaging/COPYING README.md "$stage/"
     node packaging/third-party-licenses.mjs --out "$stage/THIRD-PARTY-LICENSES"
     # The corresponding source of the bundle.
@@ -66,6 +67,7 @@ make_source() {
         -czf "$topdir/SOURCES/$name-$version.tar.gz" "$name-$version"
     rm -rf "$topdir/BUILD-STAGE"
     cp -p "$spec" "$topdir/SPECS/"
+    cp -p packaging/$name.sysusers "$topdir/SOURCES/"
 }
 
 # rpmbuild_to_dist FLAG LOG: runs rpmbuild with -bb or -bs, copies what it wrote to dist/, prints its path.

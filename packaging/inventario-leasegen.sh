@@ -2,16 +2,44 @@
 # /usr/bin/inventario-leasegen: runs the bundled program with the system's Node.js.
 # The default configuration is /var/inventario-leasegen/etc/leasegen.conf (--config overrides it).
 #
-# Runs that write (anything but --help/--version) are refused as root: files root made in the
-# state directory (the log, the lock, checksums) would later stop the cron job, which runs as
-# the service user. Run it as that user:  runuser -u inventario-leasegen -- inventario-leasegen
-if [ "$(id -u)" = 0 ]; then
-    case " $* " in
-        *" --help "* | *" -h "* | *" --version "* | *" -V "*) ;;
-        *)
-            echo "inventario-leasegen: not running as root; use: runuser -u inventario-leasegen -- inventario-leasegen $*" >&2
-            exit 2
+# A run started as root goes on as the service user (setpriv, util-linux): files root made in the
+# state directory (the log, the lock, checksums) or among the leases would later stop the cron
+# job, which runs as that user. --help, --version and the commands that only read or export
+# (help, status, verify, export, keygen) run as whoever calls them: an export to a USB stick
+# that root mounted must be able to write there.
+node=/usr/bin/node
+bundle=/var/inventario-leasegen/lib/index.js
+service_user=inventario-leasegen
+
+# runs_as_caller ARG...: true when the command line asks for help or the version, or names one
+# of the commands above. The command is the first argument that is not an option (nor the
+# value of -c/--config); a command line without one is a run.
+runs_as_caller() {
+    command=
+    while [ $# -gt 0 ]; do
+        case $1 in
+        --)
+            [ -n "$command" ] || command=${2-}
+            break
             ;;
+        -h | --help | -V | --version) return 0 ;;
+        -c | --config) [ $# -gt 1 ] && shift ;;
+        -*) ;;
+        *) [ -n "$command" ] || command=$1 ;;
+        esac
+        shift
+    done
+    case $command in
+    help | status | verify | export | keygen) return 0 ;;
+    *) return 1 ;;
     esac
+}
+
+if [ "$(id -u)" = 0 ] && ! runs_as_caller "$@"; then
+    if ! group=$(id -g -- "$service_user" 2>/dev/null); then
+        echo "inventario-leasegen: the service user $service_user does not exist (the RPM creates it); not running as root" >&2
+        exit 2
+    fi
+    exec /usr/bin/setpriv --reuid="$service_user" --regid="$group" --init-groups -- "$node" "$bundle" "$@"
 fi
-exec /usr/bin/node /var/inventario-leasegen/lib/index.js "$@"
+exec "$node" "$bundle" "$@"

@@ -2,11 +2,13 @@
 // markings, requirements and scripts are those of the installed layout (SPEC section 8), and
 // the bundle extracted from it runs, with no node_modules anywhere, against the test inventario
 // and writes leases that verify with the public key. Needs rpmbuild, rpmlint, rpm2cpio and cpio
-// (CI installs them): without them this test fails, it does not skip.
+// (`make check` installs them as root, packaging/install-test-deps.sh): without them this test
+// fails, it does not skip. The tests that create a throwaway system user or run the launcher as
+// root need root (CI runs as root); as another user they are reported as skipped.
 import { spawnSync } from "node:child_process";
 import { constants, verify, type KeyObject } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, lstat, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import assert from "node:assert/strict";
@@ -18,6 +20,10 @@ import { copyVectorKey } from "../support/keys.js";
 
 const NAME = "inventario-leasegen";
 const APP = `/var/${NAME}`;
+const AS_ROOT = process.getuid?.() === 0;
+const NEEDS_ROOT = AS_ROOT ? false : "needs root (creates a throwaway system user; CI runs as root)";
+/** The three settings at the top of the installed launcher: what it runs, and as whom. */
+const LAUNCHER_SETTINGS = { node: "/usr/bin/node", bundle: `${APP}/lib/index.js`, service_user: NAME };
 
 interface Run {
   status: number | null;
@@ -32,7 +38,7 @@ function run(command: string, args: readonly string[], options: { cwd?: string; 
     encoding: "utf8",
     maxBuffer: 64 << 20,
   });
-  if (result.error) assert.fail(`${command}: ${result.error.message} (CI installs rpm, rpmlint, rpm2cpio and cpio)`);
+  if (result.error) assert.fail(`${command}: ${result.error.message} (packaging/install-test-deps.sh installs it)`);
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -72,6 +78,8 @@ describe("the RPM", () => {
         }),
     );
     root = await mkdtemp(join(tmpdir(), "leasegen-rpm-root-"));
+    // The throwaway service user of the root tests reads the extracted program from here.
+    await chmod(root, 0o755);
     ok("sh", ["-c", 'rpm2cpio "$1" | cpio -idm --quiet --no-absolute-filenames', "sh", rpmPath], { cwd: root });
   });
 
@@ -130,16 +138,38 @@ describe("the RPM", () => {
     has(/^manual bios-crypto$/);
     has(/^manual crontabs$/);
     has(/^manual logrotate$/);
+    has(/^manual \/usr\/bin\/setpriv$/);
     has(/^pre shadow-utils$/);
   });
 
-  it("creates the service user in %pre with no login shell, and leaves the timer disabled", () => {
-    const scripts = ok("rpm", ["-qp", "--scripts", rpmPath]);
-    const pre = /preinstall scriptlet[^\n]*\n([\s\S]*?)\n(?:\S+ scriptlet|$)/.exec(scripts)?.[1] ?? "";
-    assert.match(pre, new RegExp(`groupadd -r ${NAME}`));
-    assert.match(pre.replace(/\\\n\s*/g, ""), new RegExp(`useradd -r -g ${NAME} -d ${APP} -s /sbin/nologin .*${NAME}$`, "m"));
+  it("declares the service user in its sysusers.d file, applied by %pre, and leaves the timer disabled", async () => {
+    const sysusers = `/usr/lib/sysusers.d/${NAME}.conf`;
+    assert.deepEqual(files.get(sysusers), { mode: "0644", user: "root", group: "root", flags: "" }, `${sysusers} in the package`);
+    const declared = (await readFile(join(root, sysusers), "utf8")).split("\n").filter((line) => line !== "" && !line.startsWith("#"));
+    // A system user (automatic id) with a group of its name, its home the program's directory, no login shell.
+    assert.deepEqual(declared, [`u ${NAME} - "OLPC activation lease generator" ${APP} /sbin/nologin`]);
+    const pre = preScriptlet(rpmPath).replace(/\\\n\s*/g, "");
+    assert.match(pre, new RegExp(`getent group '?${NAME}'? >/dev/null \\|\\| groupadd -r '?${NAME}'?$`, "m"));
+    const useradd = `useradd -r -g '?${NAME}'? -d '?${APP}'? -s '?/sbin/nologin'? -c '?OLPC activation lease generator'? '?${NAME}'?`;
+    assert.match(pre, new RegExp(`^getent passwd '?${NAME}'? >/dev/null \\|\\| +${useradd}$`, "m"));
     // The post-install script only applies presets (Fedora's default preset: disabled).
-    assert.doesNotMatch(scripts, /systemctl[^\n]* enable/);
+    assert.doesNotMatch(ok("rpm", ["-qp", "--scripts", rpmPath]), /systemctl[^\n]* enable/);
+  });
+
+  it("creates that user and group with %pre, once, where rpm does not", { skip: NEEDS_ROOT }, async () => {
+    // The scriptlet as shipped, for a throwaway name instead of the real one.
+    const name = throwawayName("pre");
+    const script = preScriptlet(rpmPath).replaceAll(`'${NAME}'`, `'${name}'`);
+    assert.ok(!script.includes(`'${NAME}'`), script);
+    try {
+      for (let i = 0; i < 2; i += 1) assert.equal(run("sh", ["-c", script]).status, 0, "the scriptlet fails, the first time or the second");
+      const [, , uid = "", gid = "", gecos, home, shell] = ok("getent", ["passwd", name]).trim().split(":");
+      assert.deepEqual([gecos, home, shell], ["OLPC activation lease generator", APP, "/sbin/nologin"]);
+      assert.ok(Number(uid) < 1000, `uid ${uid} is not a system uid`);
+      assert.equal(ok("getent", ["group", name]).split(":")[2], gid, "the user's group is the group of its name");
+    } finally {
+      removeUser(name);
+    }
   });
 
   it("schedules the launcher as the service user, silently doing nothing without leasegen.conf", async () => {
@@ -157,14 +187,85 @@ describe("the RPM", () => {
     const silent = run("sh", ["-c", command]);
     assert.equal(silent.stdout + silent.stderr, "");
 
+    // What the launcher runs, as whom: the installed values (the root tests below replace them).
     const launcher = await readFile(join(root, "usr", "bin", NAME), "utf8");
-    assert.match(launcher, new RegExp(`^exec /usr/bin/node ${APP}/lib/index\\.js "\\$@"$`, "m"));
+    for (const [variable, value] of Object.entries(LAUNCHER_SETTINGS))
+      assert.ok(launcher.split("\n").includes(`${variable}=${value}`), variable);
     ok("sh", ["-n", join(root, "usr", "bin", NAME)]);
-    if (process.getuid?.() === 0) {
-      const refused = run("sh", [join(root, "usr", "bin", NAME), "--force"]);
-      assert.equal(refused.status, 2);
-      assert.match(refused.stderr, /runuser -u inventario-leasegen -- inventario-leasegen --force/);
-    }
+  });
+
+  describe("the launcher, started as root", () => {
+    const user = throwawayName("run");
+    let dir = "";
+    let fakeNode = "";
+    // A stand-in for node that says who runs it and with which arguments, one per line.
+    const whoRuns = async (launcher: string, args: readonly string[]): Promise<{ as: string; args: string[]; result: RunResult }> => {
+      const result = await runCommand("sh", [launcher, ...args]);
+      const [as = "", ...rest] = result.stdout.split("\n").slice(0, -1);
+      return { as, args: rest, result };
+    };
+
+    before(async () => {
+      if (!AS_ROOT) return;
+      addUser(user);
+      dir = await mkdtemp(join(root, "launcher-"));
+      await chmod(dir, 0o755);
+      fakeNode = join(dir, "node");
+      await writeFile(fakeNode, '#!/bin/sh\nid -un\nprintf "%s\\n" "$@"\n', { mode: 0o755 });
+    });
+    after(() => (AS_ROOT ? removeUser(user) : undefined));
+
+    it(
+      "goes on as the service user for a run, and as the caller for help, the version and the read or export commands",
+      { skip: NEEDS_ROOT },
+      async () => {
+        const launcher = await launcherWith(root, dir, { node: fakeNode, service_user: user });
+        const asService = [
+          [],
+          ["--force"],
+          ["--dry-run", "a.example.org,b.example.org"],
+          ["-c", "/x.conf", "a.example.org"],
+          ["--config", "status"],
+          ["-c", "export"],
+        ];
+        const asCaller = [
+          ["--help"],
+          ["-h"],
+          ["--version"],
+          ["-V"],
+          ["--force", "--help"],
+          ["help"],
+          ["status"],
+          ["verify"],
+          ["export", "/media/usb stick"],
+          ["keygen"],
+          ["-c", "/x.conf", "export", "/media/usb"],
+          ["--config", "/x.conf", "status"],
+          ["--config=/x.conf", "verify"],
+          ["--", "export", "/media/usb"],
+        ];
+        for (const [args, as] of [...asService.map((a) => [a, user] as const), ...asCaller.map((a) => [a, "root"] as const)]) {
+          const seen = await whoRuns(launcher, args);
+          assert.equal(seen.result.code, 0, seen.result.stderr);
+          assert.deepEqual(seen, { as, args: [LAUNCHER_SETTINGS.bundle, ...args], result: seen.result }, args.join(" "));
+        }
+      },
+    );
+
+    it(
+      "refuses a run in one line with exit 2 when the service user does not exist, and still answers --version",
+      { skip: NEEDS_ROOT },
+      async () => {
+        const missing = throwawayName("none");
+        assert.notEqual(run("getent", ["passwd", missing]).status, 0);
+        const launcher = await launcherWith(root, dir, { node: fakeNode, service_user: missing });
+        const refused = await whoRuns(launcher, ["--force"]);
+        assert.equal(refused.result.code, 2);
+        assert.equal(refused.result.stdout, "");
+        assert.match(refused.result.stderr, new RegExp(`^inventario-leasegen: the service user ${missing} does not exist[^\n]*\n$`));
+        assert.equal((await whoRuns(launcher, ["--version"])).as, "root");
+      },
+    );
   });
 
   it("rotates the log weekly, compressed, for months, recreating it for the service user", async () => {
@@ -192,32 +293,38 @@ describe("the RPM", () => {
       inventario = await startInventario(demoDataset());
     });
     after(() => inventario?.close());
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.NODE_PATH;
+
+    /** The shipped example, with the four required keys filled in and the paths moved to `dir`. */
+    async function configure(dir: string): Promise<{ configPath: string; keyPath: string; leasesDir: string; stateDir: string }> {
+      assert.ok(inventario);
+      const keyPath = await copyVectorKey(await mkdtemp(join(dir, "keys-")));
+      const values: Record<string, string> = { user: "test", pass: "xxx", site: inventario.url, signing_key_path: keyPath };
+      const example = await readFile(join(root, APP, "etc", "leasegen.conf.example"), "utf8");
+      const config = example.replace(/^(user|pass|site|signing_key_path) = .*$/gm, (_line, key: string) => `${key} = "${values[key]}"`);
+      assert.notEqual(config, example);
+      const configPath = join(dir, "leasegen.conf");
+      const leasesDir = join(dir, "deployment", "leases");
+      const stateDir = join(dir, "deployment", "var");
+      await writeFile(configPath, `${config}leases_dir = "${leasesDir}"\nstate_dir = "${stateDir}"\nhttp_timeout = "10"\n`);
+      return { configPath, keyPath, leasesDir, stateDir };
+    }
 
     it("signs valid leases for every laptop of the test inventario", async () => {
       assert.ok(inventario);
       const lib = join(root, APP, "lib");
       for (let dir = lib; dir !== dirname(dir); dir = dirname(dir))
         assert.ok(!existsSync(join(dir, "node_modules")), `${dir}/node_modules`);
-      const env: NodeJS.ProcessEnv = { ...process.env };
-      delete env.NODE_PATH;
       // Asynchronously: the test inventario answers from this process.
       const node = (args: string[]): Promise<RunResult> =>
         runCommand(process.execPath, [join(lib, "index.js"), ...args], { cwd: lib, env });
       assert.equal((await node(["--version"])).stdout.trim(), version);
 
-      // The shipped example, with the four required keys filled in and the paths moved.
-      const deployment = join(root, "deployment");
-      const keyPath = await copyVectorKey(await mkdtemp(join(root, "keys-")));
-      const values: Record<string, string> = { user: "test", pass: "xxx", site: inventario.url, signing_key_path: keyPath };
-      const example = await readFile(join(root, APP, "etc", "leasegen.conf.example"), "utf8");
-      const config = example.replace(/^(user|pass|site|signing_key_path) = .*$/gm, (_line, key: string) => `${key} = "${values[key]}"`);
-      assert.notEqual(config, example);
-      const configPath = join(root, "leasegen.conf");
-      await writeFile(configPath, `${config}leases_dir = "${deployment}/leases"\nstate_dir = "${deployment}/var"\nhttp_timeout = "10"\n`);
-
+      const { configPath, keyPath, leasesDir, stateDir } = await configure(await mkdtemp(join(root, "bundle-")));
       const result = await node(["--config", configPath]);
       assert.equal(result.code, 0, `exit ${result.code}: ${result.stderr}`);
-      const leases = await readTree(join(deployment, "leases"));
+      const leases = await readTree(leasesDir);
       const publicKey = await publicKeyOf(keyPath);
       const keyId = (await readFile(`${keyPath}.public`)).subarray(-32).toString("hex");
       const uuids = new Map<string, Set<string>>();
@@ -244,11 +351,105 @@ describe("the RPM", () => {
           .stolen.map((l) => `${l.serial}\n`)
           .join(""),
       );
-      const log = await readFile(join(deployment, "var", "leasegen.log"), "utf8");
+      const log = await readFile(join(stateDir, "leasegen.log"), "utf8");
       assert.match(log, /"msg":"run finished/);
     });
+
+    it(
+      "run as root by the launcher, leaves every file it makes to the service user, whose cron runs go on",
+      { skip: NEEDS_ROOT },
+      async () => {
+        const user = throwawayName("own");
+        addUser(user);
+        try {
+          const [uid, gid] = [Number(ok("id", ["-u", user])), Number(ok("id", ["-g", user]))];
+          const dir = await mkdtemp(join(root, "as-root-"));
+          await chmod(dir, 0o755);
+          const { configPath, keyPath, leasesDir, stateDir } = await configure(dir);
+          // As the RPM installs them: the configuration and the key readable through the service
+          // group, the two directories the service user's.
+          for (const path of [configPath, `${keyPath}.private`]) {
+            await chown(path, 0, gid);
+            await chmod(path, 0o640);
+          }
+          await chmod(dirname(keyPath), 0o755);
+          for (const path of [dirname(leasesDir), leasesDir, stateDir]) await mkdir(path, { recursive: true });
+          for (const path of [leasesDir, stateDir]) await chown(path, uid, gid);
+
+          const launcher = await launcherWith(root, dir, {
+            node: process.execPath,
+            bundle: join(root, APP, "lib", "index.js"),
+            service_user: user,
+          });
+          const result = await runCommand("sh", [launcher, "--config", configPath], { env });
+          assert.equal(result.code, 0, `exit ${result.code}: ${result.stderr}`);
+          const made = [...(await ownersUnder(leasesDir)), ...(await ownersUnder(stateDir))];
+          assert.ok(made.some(({ path }) => path.includes("/by-laptop/")));
+          assert.ok(made.some(({ path }) => path.endsWith("/leasegen.log")));
+          for (const file of made) assert.deepEqual([file.uid, file.gid], [uid, gid], `${file.path} is not ${user}'s`);
+
+          // The next run, as cron starts it (as the service user), may replace every file.
+          const cronRun = await runCommand(
+            "setpriv",
+            [`--reuid=${uid}`, `--regid=${gid}`, "--init-groups", "sh", launcher, "--config", configPath, "--force"],
+            { env },
+          );
+          assert.equal(cronRun.code, 0, `exit ${cronRun.code}: ${cronRun.stderr}`);
+        } finally {
+          removeUser(user);
+        }
+      },
+    );
   });
 });
+
+/** A copy of the extracted launcher in `dir`, with some of its settings replaced, byte for byte otherwise. */
+async function launcherWith(root: string, dir: string, settings: Partial<typeof LAUNCHER_SETTINGS>): Promise<string> {
+  let text = await readFile(join(root, "usr", "bin", NAME), "utf8");
+  for (const [variable, value] of Object.entries(settings)) {
+    const line = new RegExp(`^${variable}=.*$`, "m");
+    assert.match(text, line, variable);
+    text = text.replace(line, `${variable}=${value}`);
+  }
+  const launcherDir = await mkdtemp(join(dir, "launcher-"));
+  await chmod(launcherDir, 0o755);
+  const path = join(launcherDir, NAME);
+  await writeFile(path, text, { mode: 0o755 });
+  return path;
+}
+
+/** Every directory and file under `dir` (itself included), with its owner. */
+async function ownersUnder(dir: string): Promise<{ path: string; uid: number; gid: number }[]> {
+  const paths = [dir, ...(await readdir(dir, { recursive: true })).map((name) => join(dir, name))];
+  return Promise.all(
+    paths.map(async (path) => {
+      const { uid, gid } = await lstat(path);
+      return { path, uid, gid };
+    }),
+  );
+}
+
+/** A system user name no one else uses, for one test. */
+function throwawayName(purpose: string): string {
+  return `lg-${purpose}-${process.pid}`;
+}
+
+/** A throwaway system user with a group of its name (remove it with removeUser). */
+function addUser(name: string): void {
+  ok("useradd", ["--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", name]);
+}
+
+function removeUser(name: string): void {
+  run("userdel", [name]);
+  if (run("getent", ["group", name]).status === 0) run("groupdel", [name]);
+  assert.notEqual(run("getent", ["passwd", name]).status, 0, `${name} is still there`);
+}
+
+/** The package's %pre scriptlet, as rpm shows it. */
+function preScriptlet(rpmPath: string): string {
+  const scripts = ok("rpm", ["-qp", "--scripts", rpmPath]);
+  return /^preinstall scriptlet[^\n]*\n([\s\S]*?)\n(?:[a-z]+ scriptlet \(|$)/.exec(scripts)?.[1] ?? "";
+}
 
 function readSpecHeader(): string {
   const spec = spawnSync("sed", ["-n", "1,/^Name:/p", join(ROOT, "rpm", `${NAME}.spec`)], { encoding: "utf8" }).stdout;
