@@ -66,6 +66,15 @@ export class StateStore {
     await replaceFile(this.checksumFile(hostname), checksumFileText(checksum));
   }
 
+  /**
+   * Empties the checksum before a school's files change, so that a run killed midway (a forced
+   * one included) leaves the school to be regenerated next time; the file stays, and with it the
+   * school's ownership.
+   */
+  async invalidateChecksum(hostname: Hostname): Promise<void> {
+    if (await stat(this.checksumFile(hostname)).catch(() => undefined)) await replaceFile(this.checksumFile(hostname), "");
+  }
+
   async removeChecksum(hostname: Hostname): Promise<void> {
     await rm(this.checksumFile(hostname), { force: true });
   }
