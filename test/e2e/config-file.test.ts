@@ -37,11 +37,14 @@ test("the Ruby program's example file, filled in as its comments say, runs uncha
     .replace('site = "http://localhost:3000/"', `site = "${demo.server.url}"`)
     .replace('signing_key_path = "/home/foo/keys/lease"', `signing_key_path = "${deployment.keyPath}"`)
     .replace('#leases_dir = "/var/lib/xo-activations"', `leases_dir = "${deployment.leasesDir}"\nstate_dir = "${deployment.stateDir}"`);
-  await writeFile(deployment.configPath, filled);
-  const result = await runBundle([], deployment);
-  assert.equal(result.code, 0, result.stderr);
-  assert.equal(result.stderr, "");
-  assert.ok((await readTree(deployment.leasesDir)).has("by-school/schoolserver.escuela2.caacupe.paraguayeduca.org"));
+  // As written, and as a Windows editor may save it: a BOM, CRLF, tabs around "=".
+  for (const text of [filled, `\uFEFF${filled.replace(/ = /g, "\t=\t").replace(/\n/g, "\r\n")}`]) {
+    await writeFile(deployment.configPath, text);
+    const result = await runBundle(["--force"], deployment);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, "");
+    assert.ok((await readTree(deployment.leasesDir)).has("by-school/schoolserver.escuela2.caacupe.paraguayeduca.org"));
+  }
 });
 
 test("passwords are read literally, as the Ruby program read them: inventario accepts each", async () => {
