@@ -2,7 +2,9 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import type { Command } from "commander";
+import { caFileProblem } from "../core/ca-certificates.js";
 import type { Config } from "../core/config.js";
+import { quote } from "../core/domain.js";
 import { exitCodeOf, summarize, summaryLine, type RunReport } from "../core/report.js";
 import { ExitCode, FatalError, describe } from "../errors.js";
 import { readConfigFile } from "../io/config-file.js";
@@ -52,7 +54,10 @@ The log is leasegen.log in the configured state_dir.`,
 
 function splitHosts(text: string): string[] {
   const hostnames = text.split(",").map((host) => host.trim());
-  if (hostnames.some((host) => host === "")) throw new FatalError(`empty hostname in "${text}"`, ExitCode.Usage);
+  // Trailing commas add no name, as with the Ruby program's split(",").
+  while (hostnames.at(-1) === "") hostnames.pop();
+  if (hostnames.length === 0) throw new FatalError(`no hostname in ${quote(text)}`, ExitCode.Usage);
+  if (hostnames.some((host) => host === "")) throw new FatalError(`empty hostname in ${quote(text)}`, ExitCode.Usage);
   return hostnames;
 }
 
@@ -138,11 +143,15 @@ async function makeSigner(config: Config, key: LeaseKey, state: StateStore, log:
 }
 
 async function readCaFile(path: string): Promise<string> {
+  let text: string;
   try {
-    return await readFile(path, "utf8");
+    text = await readFile(path, "utf8");
   } catch (error) {
     throw new FatalError(`cannot read ca_file ${path}: ${describe(error)}`, ExitCode.Usage, { cause: error });
   }
+  const problem = caFileProblem(text);
+  if (problem !== undefined) throw new FatalError(`ca_file ${path} ${problem}`, ExitCode.Usage);
+  return text;
 }
 
 function printPlans(report: RunReport, io: CommandIo): void {

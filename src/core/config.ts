@@ -1,5 +1,6 @@
 // The configuration (SPEC §6): raw `key = value` pairs in, a typed Config out, or an error
 // naming the key. Reading the file is the shell's job (io/config-file.ts).
+import { quote } from "./domain.js";
 
 export type SignerKind = "native" | "bios-crypto";
 export type LogFormat = "text" | "json";
@@ -33,9 +34,25 @@ export class ConfigError extends Error {
   constructor(
     readonly key: string | undefined,
     message: string,
+    /** The file's line, when the error is about one line's syntax. */
+    readonly line?: number,
   ) {
     super(message);
   }
+}
+
+/**
+ * The part of a line that an error may show: up to the first space, `=` or `:`, at most 40
+ * characters. Never more: in `pass: Tr0ub4dor&3` the rest is a password.
+ */
+export function keyPart(text: string): string {
+  return [...(/^[^\s=:]*/.exec(text)?.[0] ?? "")].slice(0, 40).join("");
+}
+
+/** A key as an error shows it: its key part, quoted, with `…` when something was cut off. */
+export function shownKey(key: string): string {
+  const part = keyPart(key);
+  return quote(part === key ? part : `${part}…`);
 }
 
 type Raw = Readonly<Record<string, unknown>>;
@@ -80,14 +97,14 @@ export const DEFAULTS = {
 export function validateConfig(raw: Raw): Config {
   for (const key of Object.keys(raw)) {
     if (!(KEYS as readonly string[]).includes(key) && !IGNORED.has(key)) {
-      throw new ConfigError(key, `unknown key "${key}"`);
+      throw new ConfigError(key, `unknown key ${shownKey(key)}`);
     }
   }
   const text = (key: Key, fallback?: string): string => {
     const value = raw[key] ?? fallback;
-    if (value === undefined || value === "") throw new ConfigError(key, `missing required key "${key}"`);
+    if (value === undefined) throw new ConfigError(key, `missing required key "${key}"`);
     if (typeof value !== "string") throw new ConfigError(key, `key "${key}" must be a single value`);
-    if (value.startsWith('"')) throw new ConfigError(key, `key "${key}" has a badly quoted value (a backslash is written \\\\)`);
+    if (value === "") throw new ConfigError(key, `key "${key}" has an empty value${emptyHint(key)}`);
     return value;
   };
   const path = (key: Key, fallback?: string): string => {
@@ -127,6 +144,12 @@ export function validateConfig(raw: Raw): Config {
     postHookTimeoutSeconds: integer("post_hook_timeout", 1, 86400),
     logFormat,
   };
+}
+
+/** `leases_dir =` is most likely a default half edited: say how to get the default back. */
+function emptyHint(key: Key): string {
+  const fallback = (DEFAULTS as Readonly<Record<string, string>>)[key];
+  return fallback === undefined ? "" : ` (remove the line or comment it out for the default, ${fallback})`;
 }
 
 function siteUrl(value: string): URL {

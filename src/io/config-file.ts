@@ -1,6 +1,6 @@
-// Reads leasegen.conf: INI without sections (SPEC §6), parsed by `ini`, then validated.
+// Reads leasegen.conf (SPEC §6): its syntax is core/config-syntax.ts, its keys core/config.ts.
 import { readFileSync } from "node:fs";
-import { parse } from "ini";
+import { parseConfigText } from "../core/config-syntax.js";
 import { ConfigError, validateConfig, type Config } from "../core/config.js";
 import { ExitCode, FatalError, describe } from "../errors.js";
 
@@ -13,19 +13,15 @@ export function readConfigFile(path: string): Config {
   } catch (error) {
     throw new FatalError(`${path}: cannot read the configuration: ${describe(error)}`, ExitCode.Usage, { cause: error });
   }
+  let lines: ReadonlyMap<string, number> = new Map();
   try {
-    return validateConfig(plainValues(parse(text)));
+    const parsed = parseConfigText(text);
+    lines = parsed.lines;
+    return validateConfig(parsed.values);
   } catch (error) {
-    if (error instanceof ConfigError) throw new FatalError(`${path}: ${error.message}`, ExitCode.Usage);
-    throw error;
+    if (!(error instanceof ConfigError)) throw error;
+    // A syntax error names its line; a key's error gets the line the key is on.
+    const line = error.line ?? (error.key === undefined ? undefined : lines.get(error.key));
+    throw new FatalError(`${path}: ${line === undefined ? "" : `line ${line}: `}${error.message}`, ExitCode.Usage);
   }
-}
-
-/** `ini` turns `true`, `false` and `null` into values; a password may well be "true". */
-function plainValues(parsed: Record<string, unknown>): Record<string, unknown> {
-  const values: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(parsed)) {
-    values[key] = typeof value === "boolean" || value === null ? String(value) : value;
-  }
-  return values;
 }

@@ -3,7 +3,10 @@
 // writes to /dev/stdout and /dev/stderr, which cannot be opened when they are sockets (what
 // Node's pipes are), so the lease goes to an output file (its fifth argument) and its
 // messages to a file given as stderr.
-import { spawn } from "node:child_process";
+// Each script runs in its own process group, so that a timeout kills whatever it started too.
+// A script that timed out once is taken as hung for the rest of the run: the batches still
+// running are stopped and every later one fails at once, instead of waiting a timeout each.
+import { spawn, type ChildProcess } from "node:child_process";
 import { access, mkdtemp, open, readFile, readdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Expiry, Laptop } from "../core/domain.js";
@@ -24,6 +27,7 @@ export interface BiosCryptoOptions {
   /** Where the per-lease scratch files go (inside the state directory). */
   readonly scratchParent: string;
   readonly processes: number;
+  /** `bios_crypto_timeout`: how long one make-lease.sh may run before its process group is killed. */
   readonly timeoutMs: number;
   /** Receives what the script wrote on stderr. */
   readonly onStderr: (serial: string, text: string) => void;
@@ -42,7 +46,16 @@ export async function findMakeLease(biosCryptoPath: string): Promise<string | un
   return undefined;
 }
 
+/** Why a script ended: its exit status, or how it was stopped. */
+type Killed = "timed out" | "stopped" | NodeJS.Signals;
+type ScriptEnd = { code: number } | { killed: Killed };
+
 export class BiosCryptoSigner implements Signer {
+  /** The laptop whose make-lease.sh timed out, once one has: no script runs after that. */
+  private hungAt: string | undefined;
+  /** Running scripts, each with the function that kills its process group. */
+  private readonly running = new Map<ChildProcess, (why: "timed out" | "stopped") => void>();
+
   private constructor(
     private readonly script: string,
     private readonly options: BiosCryptoOptions,
@@ -71,15 +84,16 @@ export class BiosCryptoSigner implements Signer {
   }
 
   async close(): Promise<void> {
-    // No long-lived processes.
+    for (const kill of this.running.values()) kill("stopped");
   }
 
   private async signOne(laptop: Laptop, expiry: Expiry, scratchFile: string): Promise<string> {
+    this.failIfHung(laptop.serial);
     const leaseFile = `${scratchFile}.sig`;
     const errorFile = await open(`${scratchFile}.err`, "w+");
-    let code: number | null;
+    let end: ScriptEnd;
     try {
-      code = await this.runScript([laptop.serial, laptop.uuid, expiry, leaseFile], errorFile.fd);
+      end = await this.runScript(laptop, expiry, leaseFile, errorFile.fd);
       const stderr = (await readFile(`${scratchFile}.err`, "utf8")).trim();
       if (stderr !== "") this.options.onStderr(laptop.serial, stderr);
     } catch (error) {
@@ -87,7 +101,8 @@ export class BiosCryptoSigner implements Signer {
     } finally {
       await errorFile.close();
     }
-    if (code !== 0) throw new SignerError(laptop.serial, `make-lease.sh ${code === null ? "timed out" : `exited with status ${code}`}`);
+    if ("killed" in end) throw new SignerError(laptop.serial, this.killedMessage(end.killed));
+    if (end.code !== 0) throw new SignerError(laptop.serial, `make-lease.sh exited with status ${end.code}`);
     const lease = await readFile(leaseFile, "latin1").catch(() => "");
     if (!isLeaseLineFor(lease, laptop.serial, expiry))
       throw new SignerError(laptop.serial, "make-lease.sh did not print one well-formed lease line for it");
@@ -101,17 +116,60 @@ export class BiosCryptoSigner implements Signer {
     return lease;
   }
 
-  /** Exit status, or null when the script was killed for taking too long. */
-  private runScript(args: string[], stderrFd: number): Promise<number | null> {
+  private failIfHung(serial: string): void {
+    if (this.hungAt !== undefined) throw new SignerError(serial, this.killedMessage("stopped"));
+  }
+
+  private killedMessage(why: Killed): string {
+    const timeout = `${this.options.timeoutMs / 1000} s (bios_crypto_timeout)`;
+    if (why === "timed out") return `make-lease.sh timed out after ${timeout}; it was killed with every process it started`;
+    if (this.hungAt !== undefined && why === "stopped") {
+      return `not signed: make-lease.sh timed out after ${timeout} for laptop ${this.hungAt}, so no more are run until the next run`;
+    }
+    return why === "stopped" ? "make-lease.sh was stopped: the run is ending" : `make-lease.sh was killed by ${why}`;
+  }
+
+  private runScript(laptop: Laptop, expiry: Expiry, leaseFile: string, stderrFd: number): Promise<ScriptEnd> {
+    const args = [this.script, "--signingkey", this.options.keyPath, laptop.serial, laptop.uuid, expiry, leaseFile];
     return new Promise((resolve, reject) => {
-      const child = spawn("bash", [this.script, "--signingkey", this.options.keyPath, ...args], {
+      const child = spawn("bash", args, {
         cwd: dirname(this.script),
         stdio: ["ignore", "ignore", stderrFd],
-        timeout: this.options.timeoutMs,
-        killSignal: "SIGKILL",
+        detached: true, // its own process group, whose id is its pid
       });
-      child.on("error", reject);
-      child.on("close", (code, signal) => resolve(signal === null ? code : null));
+      let killedFor: "timed out" | "stopped" | undefined;
+      const kill = (why: "timed out" | "stopped"): void => {
+        // Only while the script is unreaped (Node sets exitCode when it reaps): until then no
+        // other process can have its pid as a group id.
+        if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+        killedFor ??= why;
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+          // the group is already gone
+        }
+      };
+      const timer = setTimeout(() => {
+        kill("timed out");
+        if (killedFor !== "timed out") return;
+        this.hungAt ??= laptop.serial;
+        for (const other of this.running.values()) other("stopped");
+      }, this.options.timeoutMs);
+      this.running.set(child, kill);
+      const settle = (): void => {
+        clearTimeout(timer);
+        this.running.delete(child);
+      };
+      child.on("error", (error) => {
+        settle();
+        reject(error);
+      });
+      child.on("close", (code, signal) => {
+        settle();
+        if (killedFor !== undefined) resolve({ killed: killedFor });
+        else if (signal !== null) resolve({ killed: signal });
+        else resolve({ code: code ?? 1 });
+      });
     });
   }
 }

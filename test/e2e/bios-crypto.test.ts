@@ -3,6 +3,7 @@
 // with the openssl CLI, or fails in the ways chosen by FAKE_MAKE_LEASE.
 import assert from "node:assert/strict";
 import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
 import { readSchoolFile } from "../../src/core/canonical-json.js";
@@ -92,4 +93,48 @@ test("a lease for another laptop, a failing script, or garbage fails the school 
     log.some((l) => l["stderr"] === "sig01: cannot open key" && l["level"] === "warn"),
     "the script's stderr goes to the log",
   );
+});
+
+/** The pids among these that still belong to a live process (a zombie counts as gone). */
+async function alive(pids: readonly number[]): Promise<number[]> {
+  const states = await Promise.all(
+    pids.map(async (pid) => (await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "")).replace(/^.*\) /s, "").slice(0, 1)),
+  );
+  return pids.filter((_, i) => states[i] !== "" && states[i] !== "Z");
+}
+
+test("a hanging make-lease.sh: its whole process group is killed after bios_crypto_timeout, and the run fails fast", async () => {
+  const schools = Array.from({ length: 8 }, (_, i) => `schoolserver.hang${i + 1}.example.org`);
+  server.dataset.schools.clear();
+  schools.forEach((hostname, i) => server.dataset.schools.set(hostname, { laptops: [laptop(10 + i)], expiry: "20300101T000000Z" }));
+  await deployment.writeConfig({ signer: "bios-crypto", bios_crypto_path: FAKE_DIR, bios_crypto_timeout: "1" });
+  const calls = join(deployment.dir, "calls.log");
+  const pidFile = join(deployment.dir, "pids");
+  let pids: number[] = [];
+  try {
+    const result = await runBundle([], deployment, { FAKE_MAKE_LEASE: "hang", FAKE_MAKE_LEASE_LOG: calls, FAKE_MAKE_LEASE_PIDS: pidFile });
+    pids = (await readFile(pidFile, "utf8")).trim().split(/\s+/).map(Number);
+    assert.equal(result.code, 3, result.stderr);
+    const lines = result.stderr.trim().split("\n");
+    assert.equal(lines.length, schools.length, result.stderr);
+    for (const hostname of schools) assert.equal(lines.filter((line) => line.includes(`${hostname}: laptop SHC`)).length, 1, hostname);
+    assert.ok(lines.some((line) => /make-lease\.sh timed out after 1 s \(bios_crypto_timeout\); it was killed/.test(line)));
+    const failedAtOnce = lines.filter((line) =>
+      /not signed: make-lease\.sh timed out after 1 s \(bios_crypto_timeout\) for laptop SHC/.test(line),
+    );
+    // Without failing fast, each of the 8 schools would start its own make-lease.sh and wait 1 s.
+    const starts = (await readFile(calls, "utf8")).trim().split("\n").length;
+    assert.ok(starts >= 1 && starts < schools.length, `${starts} make-lease.sh started`);
+    assert.ok(failedAtOnce.length >= schools.length - starts, result.stderr);
+    assert.equal(pids.length, starts * 3, "each start recorded its script and its two sleeps");
+    // SIGKILL is sent before the run ends; give the kernel a moment to finish the processes off.
+    for (let i = 0; i < 50 && (await alive(pids)).length > 0; i += 1) await sleep(100);
+    assert.deepEqual(await alive(pids), [], "no process of make-lease.sh survives");
+    assert.deepEqual(
+      [...(await readTree(deployment.leasesDir)).keys()].filter((p) => p.startsWith("by-")),
+      [],
+    );
+  } finally {
+    for (const pid of await alive(pids)) process.kill(pid, "SIGKILL");
+  }
 });

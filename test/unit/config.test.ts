@@ -61,14 +61,15 @@ test("last_run_file, accepted by the Ruby original, is ignored", () => {
   assert.equal(validateConfig({ ...required, last_run_file: "/tmp/x" }).user, "u");
 });
 
-test("the file: quoted values, # and ; inside quotes, comments, booleans kept as text", () => {
+test("the file: quoted values, # and ; kept literally, comments, booleans kept as text", () => {
   const path = writeConf(
     [
       "# leasegen.conf",
       'user = "leasegen"',
       'pass = "a#b;c d"',
       'site = "http://127.0.0.1:3000/"',
-      "signing_key_path = /etc/keys/lease  ; a comment",
+      "signing_key_path = /etc/keys/lease",
+      "; a comment",
       'stale_lease_threshold = "3600"',
       'last_run_file = "/var/x"',
       "",
@@ -83,20 +84,44 @@ test("the file: quoted values, # and ; inside quotes, comments, booleans kept as
   assert.equal(bools.pass, "true");
 });
 
-test("file errors are FatalErrors (exit 2) naming the file and the key, never the password", () => {
+test("an empty value says so, and how to get the default back", () => {
+  assert.throws(
+    () => validateConfig({ ...required, leases_dir: "" }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.message === 'key "leases_dir" has an empty value (remove the line or comment it out for the default, /var/lib/xo-activations)',
+  );
+  assert.throws(
+    () => validateConfig({ ...required, ca_file: "" }),
+    (e: unknown) => e instanceof ConfigError && e.message === 'key "ca_file" has an empty value',
+  );
+  assert.throws(
+    () => validateConfig({ ...required, pass: "" }),
+    (e: unknown) => e instanceof ConfigError && e.message === 'key "pass" has an empty value',
+  );
+});
+
+test("file errors are FatalErrors (exit 2) naming the file, the line and the key, never a value", () => {
   const missing = join(tmpdir(), "does-not-exist", "leasegen.conf");
   assert.throws(
     () => readConfigFile(missing),
     (e: unknown) => e instanceof FatalError && e.exitCode === 2 && e.message.includes(missing),
   );
-  const path = writeConf('user = u\npass = "s3cret-pass"\nsite = "http://h/"\nsigning_key_path = /k\nbogus = 1\n');
-  assert.throws(
-    () => readConfigFile(path),
-    (e: unknown) => e instanceof FatalError && e.exitCode === 2 && e.message === `${path}: unknown key "bogus"`,
-  );
-  const badQuote = writeConf('user = u\npass = "s3cret-pass" # trailing comment\nsite = "http://h/"\nsigning_key_path = /k\n');
-  assert.throws(
-    () => readConfigFile(badQuote),
-    (e: unknown) => e instanceof FatalError && /key "pass" has a badly quoted value/.test(e.message) && !e.message.includes("s3cret"),
-  );
+  const cases: [string, string][] = [
+    ['user = u\npass = "s3cret-pass"\nsite = "http://h/"\nsigning_key_path = /k\nbogus = 1\n', 'line 5: unknown key "bogus"'],
+    ['user = u\npass: s3cret-pass\nsite = "http://h/"\nsigning_key_path = /k\n', 'line 2: no "=" after "pass" (expected key = value)'],
+    [
+      'user = u\npass = s3cret-pass\nsite = "http://h/"\nsigning_key_path = /k\nhttp_timeout = s3cret\n',
+      'line 5: key "http_timeout" must be an integer from 1 to 3600',
+    ],
+    ['user = u\nsite = "http://h/"\nsigning_key_path = /k\n', 'missing required key "pass"'],
+  ];
+  for (const [text, message] of cases) {
+    const path = writeConf(text);
+    assert.throws(
+      () => readConfigFile(path),
+      (e: unknown) => e instanceof FatalError && e.exitCode === 2 && e.message === `${path}: ${message}` && !e.message.includes("s3cret"),
+      message,
+    );
+  }
 });
