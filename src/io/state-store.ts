@@ -1,6 +1,6 @@
 // The files under `state_dir`: one `<hostname>.checksum` per school in the Ruby original's
 // format (SPEC §4), the log, and a marker saying that a run changed leases without finishing.
-import { readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { open, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { checksumFileText, readChecksumFile } from "../core/checksum.js";
 import { parseHostname, type Hostname, type Serial } from "../core/domain.js";
@@ -67,12 +67,23 @@ export class StateStore {
   }
 
   /**
-   * Empties the checksum before a school's files change, so that a run killed midway (a forced
-   * one included) leaves the school to be regenerated next time; the file stays, and with it the
-   * school's ownership.
+   * Dates the checksum file back to 1970 before a school's files change, so that a run killed or
+   * failing midway (a forced one too) leaves the school stale, to be regenerated next time. Only
+   * the time changes: the file's bytes, and with it the school's ownership, stay; and a full
+   * disk cannot stop it.
    */
-  async invalidateChecksum(hostname: Hostname): Promise<void> {
-    if (await stat(this.checksumFile(hostname)).catch(() => undefined)) await replaceFile(this.checksumFile(hostname), "");
+  async markRegenerating(hostname: Hostname): Promise<void> {
+    const handle = await open(this.checksumFile(hostname), "r").catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return undefined;
+      throw error;
+    });
+    if (!handle) return;
+    try {
+      await handle.utimes(0, 0);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
   }
 
   async removeChecksum(hostname: Hostname): Promise<void> {

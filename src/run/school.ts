@@ -108,7 +108,7 @@ export async function commitSchool(ctx: RunContext, school: SignedSchool): Promi
   const ms = (): number => Math.round(performance.now() - school.startedAt);
   try {
     await ctx.beforeChange();
-    await ctx.state.invalidateChecksum(school.hostname);
+    await ctx.state.markRegenerating(school.hostname);
     await ctx.outputs.commitSchool(school.hostname, school.leases, ctx.stolen);
     const record = { hostname: school.hostname, expiry: school.expiry, regeneratedAt: ctx.now, laptops: school.laptops };
     await ctx.state.writeSignedRecord(record);
