@@ -1,6 +1,7 @@
 // The files under `leases_dir` (SPEC §4): one canonical-JSON file per school, one file per
 // laptop, the stolen lists. Every path is built from validated Hostname and Serial values only.
-import { readFile, readdir, rm, stat, unlink } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open, readFile, readdir, rm, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { readSchoolFile, schoolFileText } from "../core/canonical-json.js";
 import { parseHostname, parseSerial, type Hostname, type Serial } from "../core/domain.js";
@@ -47,6 +48,26 @@ export class OutputStore {
       return readSchoolFile(await readFile(this.schoolFile(hostname), "utf8"));
     } catch {
       return undefined;
+    }
+  }
+
+  /**
+   * A school file's bytes (as latin1, so none is lost) for readers that must not be led out of
+   * leases_dir: a symbolic link in its place is refused, not followed, and so is anything but a
+   * regular file (O_NONBLOCK: a FIFO there must not hang the reader).
+   */
+  async readSchoolFileText(hostname: Hostname): Promise<string> {
+    const path = this.schoolFile(hostname);
+    const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(
+      (error: NodeJS.ErrnoException) => {
+        throw error.code === "ELOOP" ? new Error(`${path} is a symbolic link: not followed`) : error;
+      },
+    );
+    try {
+      if (!(await handle.stat()).isFile()) throw new Error(`${path} is not a regular file`);
+      return await handle.readFile("latin1");
+    } finally {
+      await handle.close();
     }
   }
 

@@ -10,6 +10,8 @@ export interface StolenOutcome {
   /** Taken off the stolen list since the last complete run (SPEC: a laptop found again is renewed). */
   readonly reinstated: ReadonlySet<Serial>;
   readonly error?: string | undefined;
+  /** Whether stolen.csv / stolen.list were rewritten. */
+  readonly changed?: boolean;
 }
 
 export async function updateStolenList(deps: RunDeps, dryRun: boolean, beforeChange: () => Promise<void>): Promise<StolenOutcome> {
@@ -30,6 +32,7 @@ export async function updateStolenList(deps: RunDeps, dryRun: boolean, beforeCha
     await deps.outputs.writeStolen(stolen.laptops);
     await deps.outputs.removeLaptops(serials);
     deps.log.info({ stolen: serials.size }, "stolen list updated");
+    return { serials, reinstated, changed: true };
   }
   return { serials, reinstated };
 }
