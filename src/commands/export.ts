@@ -40,6 +40,14 @@ export function registerExport(program: Command, ctx: CommandContext): void {
         .default("xo"),
     )
     .option("--all", "every school that has a by-school file", false)
+    .addHelpText(
+      "after",
+      `
+Reads only the by-school files in leases_dir (no network, no lock) and prints one line per
+school exported: its laptop count and earliest expiry.
+Exit status: 0 every school exported, 2 usage error or DIR missing or not writable,
+3 some schools could not be exported (each is named; the others were).`,
+    )
     .action(async (hosts: string | undefined, opts: { to: string; layout: Layout; all: boolean }, command: Command) => {
       if ((hosts === undefined) === !opts.all) throw new FatalError("export: give either HOST[,HOST...] or --all", ExitCode.Usage);
       const hostnames = hosts === undefined ? undefined : [...new Set(hosts.split(",").map((host) => host.trim()))];

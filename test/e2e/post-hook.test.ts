@@ -2,11 +2,11 @@
 // the hostnames as arguments and in its environment, while the lock is held; never after a run
 // that changed nothing; a failing, hanging or unstartable hook makes the run's status 3.
 import assert from "node:assert/strict";
-import { chmod, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { appendFile, chmod, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { laptop } from "../support/datasets.js";
-import { BUNDLE, readLog, runBundle, useDemoDeployment } from "../support/harness.js";
+import { BUNDLE, readLog, runBundle, ROOT, useDemoDeployment } from "../support/harness.js";
 import { shown, stderrLines } from "./issue3-helpers.js";
 
 const SCHOOL1 = "schoolserver.escuela1.caacupe.paraguayeduca.org";
@@ -147,4 +147,21 @@ test("a hook that cannot be started: exit 3 with the reason", async () => {
   assert.equal(result.code, 3, shown(result));
   assert.equal(stderrLines(result).length, 1, shown(result));
   assert.match(result.stderr, /^inventario-leasegen: post_hook could not be started: .*E2BIG/);
+});
+
+test("the rsync example of leasegen.conf.example copies each re-signed school's file to its server", async () => {
+  const conf = await readFile(join(ROOT, "etc", "leasegen.conf.example"), "utf8");
+  const example = conf.split("\n").find((line) => line.startsWith("#post_hook = ")) as string;
+  const bin = join(demo.deployment.dir, "bin");
+  const calls = join(demo.deployment.dir, "rsync-calls");
+  await mkdir(bin);
+  await writeFile(join(bin, "rsync"), `#!/bin/sh\nfor arg in "$@"; do printf '%s|' "$arg"; done >> "${calls}"\necho >> "${calls}"\n`);
+  await chmod(join(bin, "rsync"), 0o755);
+  await appendFile(demo.deployment.configPath, `${example.slice(1)}\n`);
+  const result = await runBundle([], demo.deployment, { PATH: `${bin}:${process.env["PATH"] ?? ""}` });
+  assert.equal(result.code, 0, shown(result));
+  assert.deepEqual((await readFile(calls, "utf8")).split("\n"), [
+    ...[SCHOOL1, SCHOOL2, SCHOOL3].map((h) => `-t|-e|ssh -o BatchMode=yes|by-school/${h}|leasegen@${h}:leases.sig|`),
+    "",
+  ]);
 });

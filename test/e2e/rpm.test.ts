@@ -164,6 +164,10 @@ describe("the RPM", () => {
       const refused = run("sh", [join(root, "usr", "bin", NAME), "--force"]);
       assert.equal(refused.status, 2);
       assert.match(refused.stderr, /runuser -u inventario-leasegen -- inventario-leasegen --force/);
+      for (const command of ["export", "keygen"]) {
+        const allowed = run("sh", [join(root, "usr", "bin", NAME), command]);
+        assert.doesNotMatch(allowed.stderr, /not running as root/, `${command} writes nothing in state_dir: root may run it`);
+      }
     }
   });
 
