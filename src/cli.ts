@@ -5,10 +5,12 @@ import { version } from "../package.json";
 import { ExitCode } from "./errors.js";
 import { DEFAULT_CONFIG_PATH } from "./io/config-file.js";
 import type { CommandContext, CommandIo, RegisterCommand } from "./commands/command.js";
+import { registerExport } from "./commands/export.js";
+import { registerKeygen } from "./commands/keygen.js";
 import { registerRun } from "./commands/run.js";
 
 /** The commands besides the run, in the order --help lists them. */
-const COMMANDS: readonly RegisterCommand[] = [];
+const COMMANDS: readonly RegisterCommand[] = [registerExport, registerKeygen];
 
 /** Parses the command line, runs the chosen command, and resolves to the exit status. */
 export async function runCommandLine(argv: readonly string[], io: CommandIo): Promise<ExitCode> {

@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { caFileProblem } from "../core/ca-certificates.js";
 import type { Config } from "../core/config.js";
 import { quote } from "../core/domain.js";
+import { exitCodeAfterFailedHook } from "../core/post-hook.js";
 import { exitCodeOf, summarize, summaryLine, type RunReport } from "../core/report.js";
 import { ExitCode, FatalError, describe } from "../errors.js";
 import { readConfigFile } from "../io/config-file.js";
@@ -13,6 +14,7 @@ import { acquireLock } from "../io/lock.js";
 import { openLog, type Log } from "../io/log.js";
 import { OutputStore } from "../io/output-store.js";
 import { StateStore } from "../io/state-store.js";
+import { runPostHook } from "../run/post-hook.js";
 import { run } from "../run/run.js";
 import { BiosCryptoSigner } from "../signers/bios-crypto-signer.js";
 import { loadLeaseKey, type LeaseKey } from "../signers/lease-key.js";
@@ -79,7 +81,8 @@ async function runCommand(cli: RunOptions, io: CommandIo): Promise<ExitCode> {
   try {
     log.info({ force: cli.force, dryRun: cli.dryRun, hostnames: cli.hostnames, signer: config.signer }, "run started");
     const report = await runWithConfig(config, cli, state, log);
-    const code = exitCodeOf(report);
+    const hookFailed = !cli.dryRun && (await runPostHook(report, config, log));
+    const code = hookFailed ? exitCodeAfterFailedHook(exitCodeOf(report)) : exitCodeOf(report);
     const fields = {
       ...summarize(report),
       removedSchools: report.removedSchools.length,

@@ -57,3 +57,15 @@ export function readSchoolFile(text: string): Map<string, string> {
   }
   return leases;
 }
+
+/**
+ * Reads a by-school file that must be canonical: exactly the bytes schoolFileText would write
+ * for what it holds (keys in byte order and not repeated, only `"` and `\` escaped).
+ */
+export function readCanonicalSchoolFile(text: string): Map<string, string> {
+  const leases = readSchoolFile(text);
+  if (schoolFileText(leases) !== text) {
+    throw new CanonicalJsonError("not canonical JSON: keys out of byte order or repeated, or characters escaped that need not be");
+  }
+  return leases;
+}

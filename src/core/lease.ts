@@ -24,6 +24,17 @@ export function isLeaseLineFor(text: string, serial: Serial, expiry: Expiry): bo
 }
 
 /**
+ * `act01: <SN> K <EXPIRY> `, then printable ASCII up to the LF whatever the signature (sig01,
+ * sig02), but no `"` or `\`: the laptop takes a lease's bytes up to the next `"` unescaped.
+ */
+const ACTIVATION_LINE = /^act01: [A-Z0-9]{11} K (\d{8}T\d{6}Z) [\x20\x21\x23-\x5b\x5d-\x7e]*\n$/;
+
+/** The expiry of one activation lease line (LF included); undefined if it is not one. */
+export function leaseExpiry(line: string): Expiry | undefined {
+  return ACTIVATION_LINE.exec(line)?.[1] as Expiry | undefined;
+}
+
+/**
  * The value stored for a serial: its distinct lease lines, sorted, concatenated. One school gives
  * one line per UUID; a serial that several schools list gets the lines of all of them, and the
  * laptop uses the line that verifies.

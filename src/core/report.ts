@@ -35,6 +35,8 @@ export interface RunReport {
   readonly stolenError?: string | undefined;
   /** Schools no longer listed by inventario whose files were removed (or would be). */
   readonly removedSchools: readonly string[];
+  /** Whether stolen.csv / stolen.list were rewritten. */
+  readonly stolenChanged?: boolean | undefined;
   readonly seconds: number;
 }
 

@@ -6,11 +6,11 @@
 // the files of one school are written, revoked and removed with the others' lines kept. Several
 // configurations may share one leases_dir (the lock covers it): each run deletes only what it owns
 // (the schools its state_dir has a checksum for) and leaves every other file under by-school/.
-import type { Dirent } from "node:fs";
-import { lstat, readFile, readdir, rm, unlink } from "node:fs/promises";
+import { constants, type Dirent } from "node:fs";
+import { lstat, open, readFile, readdir, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { readSchoolFile, schoolFileText } from "../core/canonical-json.js";
-import { parseSerial, type Hostname, type Serial } from "../core/domain.js";
+import { parseHostname, parseSerial, type Hostname, type Serial } from "../core/domain.js";
 import { mergeLeaseTexts } from "../core/lease.js";
 import { SchoolListing } from "../core/school-listing.js";
 import { readStolenListText, stolenCsvText, stolenListText, type StolenLaptop } from "../core/stolen-list.js";
@@ -63,6 +63,26 @@ export class OutputStore {
       return readSchoolFile(await readFile(path, "utf8"));
     } catch {
       return undefined;
+    }
+  }
+
+  /**
+   * A school file's bytes (as latin1, so none is lost) for readers that must not be led out of
+   * leases_dir: a symbolic link in its place is refused, not followed, and so is anything but a
+   * regular file (O_NONBLOCK: a FIFO there must not hang the reader).
+   */
+  async readSchoolFileText(hostname: Hostname): Promise<string> {
+    const path = this.schoolFile(hostname);
+    const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(
+      (error: NodeJS.ErrnoException) => {
+        throw error.code === "ELOOP" ? new Error(`${path} is a symbolic link: not followed`) : error;
+      },
+    );
+    try {
+      if (!(await handle.stat()).isFile()) throw new Error(`${path} is not a regular file`);
+      return await handle.readFile("latin1");
+    } finally {
+      await handle.close();
     }
   }
 
@@ -133,6 +153,14 @@ export class OutputStore {
       if (texts.length > 0) files.set(this.laptopFile(serial), mergeLeaseTexts(texts));
     }
     return files;
+  }
+
+  /** Hostnames that have a school file here, whoever wrote it. */
+  async schoolHostnames(): Promise<Hostname[]> {
+    return (await this.schoolFileNames()).flatMap((name) => {
+      const hostname = parseHostname(name);
+      return hostname.ok ? [hostname.value] : [];
+    });
   }
 
   /** Hostnames this state_dir owns that have a school file. */
@@ -242,9 +270,9 @@ export class OutputStore {
     return { listing, unreadable: unreadable.sort() };
   }
 
-  /** Entries of by-school/ that may be school files: regular files, not our temporary files. */
+  /** Entries of by-school/ that may be school files (a link is refused when read), not our temporary files. */
   private async schoolFileNames(): Promise<string[]> {
-    return (await listNames(this.schoolDir, "files")).filter((name) => !this.isOwnTemporary(name));
+    return (await listNames(this.schoolDir, "others")).filter((name) => !this.isOwnTemporary(name));
   }
 }
 

@@ -61,7 +61,13 @@ export async function run(deps: RunDeps, options: RunOptions): Promise<RunReport
   // Every listed school has now had its chance to sign its reinstated laptops again.
   const complete = !options.hostnames && stolen.error === undefined && schools.every((school) => school.status !== "failed");
   if (!options.dryRun && complete && stolen.reinstated.size > 0) await deps.state.writeReinstated(new Set());
-  return { schools, stolenError: stolen.error, removedSchools, seconds: (performance.now() - started) / 1000 };
+  return {
+    schools,
+    stolenError: stolen.error,
+    removedSchools,
+    stolenChanged: stolen.changed === true,
+    seconds: (performance.now() - started) / 1000,
+  };
 }
 
 async function fetchSchoolList(inventario: Inventario): Promise<string[]> {

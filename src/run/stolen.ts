@@ -12,6 +12,8 @@ export interface StolenOutcome {
   /** Taken off the stolen list since the last complete run (SPEC: a laptop found again is renewed). */
   readonly reinstated: ReadonlySet<Serial>;
   readonly error?: string | undefined;
+  /** Whether stolen.csv / stolen.list were rewritten. */
+  readonly changed?: boolean;
 }
 
 export async function updateStolenList(
@@ -44,8 +46,8 @@ export async function updateStolenList(
     return keepPrevious(deps, plan.serials, why);
   }
   const reinstated = await updateReinstated(deps, plan.serials, previous ?? new Set(), dryRun);
-  const error = dryRun ? undefined : await writeStolen(deps, stolen.laptops, plan.serials, beforeChange);
-  return { serials: plan.serials, reinstated, error };
+  const written = dryRun ? { changed: false } : await writeStolen(deps, stolen.laptops, plan.serials, beforeChange);
+  return { serials: plan.serials, reinstated, ...written };
 }
 
 async function keepPrevious(deps: RunDeps, serials: ReadonlySet<Serial>, error: string): Promise<StolenOutcome> {
@@ -59,18 +61,19 @@ async function writeStolen(
   laptops: readonly StolenLaptop[],
   serials: ReadonlySet<Serial>,
   beforeChange: () => Promise<void>,
-): Promise<string | undefined> {
+): Promise<{ changed: boolean; error?: string }> {
   try {
-    if (!(await deps.outputs.stolenListDiffers(laptops))) return undefined;
+    if (!(await deps.outputs.stolenListDiffers(laptops))) return { changed: false };
     await beforeChange();
     await deps.outputs.writeStolen(laptops);
     await deps.outputs.removeLaptops(serials);
     deps.log.info({ stolen: serials.size }, "stolen list updated");
-    return undefined;
+    return { changed: true };
   } catch (error) {
     const message = `cannot write the stolen lists: ${describe(error)}; the new list still applies to this run`;
     deps.log.error({ action: "stolen list failed" }, message);
-    return message;
+    // A partial write may have changed them: the hook is called to be safe.
+    return { changed: true, error: message };
   }
 }
 

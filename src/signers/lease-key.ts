@@ -1,7 +1,8 @@
 // The deployment's lease key pair in bios-crypto's format (SPEC §3): `<path>.private` and
 // `<path>.public`, both PKCS#1 DER. Read once, checked to match, and never logged.
-import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
+import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
+import { promisify } from "node:util";
 import { ExitCode, FatalError, describe } from "../errors.js";
 
 export interface LeaseKey {
@@ -51,4 +52,15 @@ export async function loadLeaseKey(basePath: string): Promise<LeaseKey> {
   // 0640 with the service user's group is the recommended setup: only "others" is a leak.
   const exposed = ((await stat(privatePath)).mode & 0o004) !== 0;
   return { privateDer, privateKey, publicKey, modulusBits, keyId: publicDer.subarray(-32).toString("hex"), exposed };
+}
+
+/** A new lease key pair as bios-crypto makes them: RSA 2048, e = 65537, both halves PKCS#1 DER. */
+export async function generateLeaseKeyPair(): Promise<{ privateDer: Buffer; publicDer: Buffer }> {
+  const { privateKey, publicKey } = await promisify(generateKeyPair)("rsa", {
+    modulusLength: 2048,
+    publicExponent: 65537,
+    privateKeyEncoding: { format: "der", type: "pkcs1" },
+    publicKeyEncoding: { format: "der", type: "pkcs1" },
+  });
+  return { privateDer: privateKey, publicDer: publicKey };
 }

@@ -1,18 +1,21 @@
-// `make demo`: the test inventario with sample data on 127.0.0.1, a throwaway key pair, and
-// two runs of the built program; the second finds every school up to date.
+// `make demo`: the test inventario with sample data on 127.0.0.1, a throwaway key pair made by
+// `inventario-leasegen keygen`, and two runs of the built program; the second finds every
+// school up to date.
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { demoDataset } from "./datasets.js";
 import { runBundle, readTree } from "./harness.js";
 import { startInventario } from "./inventario-server.js";
-import { makeKeyPair } from "./keys.js";
 
 async function demo(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "leasegen-demo-"));
   const server = await startInventario(demoDataset());
   try {
-    const keyPath = await makeKeyPair(dir);
+    const keyPath = join(dir, "lease");
+    const keygen = await runBundle(["keygen", keyPath]);
+    if (keygen.code !== 0) throw new Error(`keygen failed: ${keygen.stderr}`);
+    console.log(`key pair:        ${keyPath}.private / .public (made by keygen)`);
     const configPath = join(dir, "leasegen.conf");
     const config = [
       `user = "test"`,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { CanonicalJsonError, readSchoolFile, schoolFileText } from "../../src/core/canonical-json.js";
+import { CanonicalJsonError, readCanonicalSchoolFile, readSchoolFile, schoolFileText } from "../../src/core/canonical-json.js";
 import { VECTORS } from "../support/keys.js";
 
 const vector = (name: string): string => readFileSync(join(VECTORS, name), "latin1");
@@ -44,5 +44,21 @@ test("JSON.stringify's format (escaped \\n) is not what is written", () => {
 test("anything else is refused", () => {
   for (const bad of ["", "[1,{", '[2,{"a":"b"}]', '[1,{"a":"b"', '[1,{"a""b"}]', '[1,{"a":"b",}]', '[1,{"a":1}]', '[1,{"a":"b}]']) {
     assert.throws(() => readSchoolFile(bad), CanonicalJsonError, bad);
+  }
+});
+
+test("readCanonicalSchoolFile takes exactly the bytes schoolFileText writes, and nothing else", () => {
+  assert.equal(readCanonicalSchoolFile(vector("school-lease.cjson.sig")).size, 1);
+  assert.deepEqual(
+    readCanonicalSchoolFile('[1,{"B":"1\n","a":"3\n"}]'),
+    new Map([
+      ["B", "1\n"],
+      ["a", "3\n"],
+    ]),
+  );
+  const notCanonical = ['[1,{"a":"3\n","B":"1\n"}]', '[1,{"a":"1\n","a":"2\n"}]', '[1,{"a":"x\\n"}]', '[1,{"a\\b":"1"}]'];
+  for (const text of notCanonical) {
+    assert.doesNotThrow(() => readSchoolFile(text), text);
+    assert.throws(() => readCanonicalSchoolFile(text), /not canonical JSON/, text);
   }
 });

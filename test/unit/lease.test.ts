@@ -4,7 +4,7 @@ import { constants, createPrivateKey, createPublicKey, publicDecrypt } from "nod
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { isLeaseLineFor, leaseLine, serialLeaseText, signedMessage } from "../../src/core/lease.js";
+import { isLeaseLineFor, leaseExpiry, leaseLine, serialLeaseText, signedMessage } from "../../src/core/lease.js";
 import type { Expiry, Laptop, Serial, Uuid } from "../../src/core/domain.js";
 import { mgf1 } from "../../src/core/pss.js";
 import { signLeaseMessage, verifyLeaseSignature } from "../../src/signers/lease-signature.js";
@@ -83,4 +83,20 @@ test("isLeaseLineFor accepts exactly one well-formed line for that serial and ex
 
 test("a serial's value is its lines sorted and concatenated", () => {
   assert.equal(serialLeaseText(["b\n", "a\n"]), "a\nb\n");
+});
+
+test("leaseExpiry reads the expiry of an activation line, whatever its signature; nothing else", () => {
+  assert.equal(leaseExpiry(vector("act01-sig01.sig")), "20300101T000000Z");
+  assert.equal(leaseExpiry(vector("act01-sig02.sig")), "20300101T000000Z");
+  const line = vector("act01-sig01.sig");
+  for (const bad of [
+    vector("dev01.sig"),
+    line.trimEnd(),
+    `${line}${line}`,
+    line.replace("K", "D"),
+    line.replace("sha256", 'sha"256'),
+    "",
+  ]) {
+    assert.equal(leaseExpiry(bad), undefined, bad.slice(0, 40));
+  }
 });
