@@ -36,6 +36,7 @@ export async function makeBenchDeployment(
     signing_key_path: keyPath,
     leases_dir: join(dir, "leases"),
     state_dir: join(dir, "state"),
+    log_format: "json", // read back by logLinesSince
     ...extra,
   };
   const configPath = join(dir, "leasegen.conf");

@@ -14,7 +14,10 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** An error that ends the run before any school is looked at. */
+/**
+ * An error that ends the run: before any school is looked at, or when the log or state_dir can
+ * no longer be written. A step that catches errors to fail one school lets it through.
+ */
 export class FatalError extends Error {
   constructor(
     message: string,

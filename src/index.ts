@@ -1,23 +1,37 @@
-// The program's entry: process concerns only (umask, argv, exit status). The same bundle file
-// is also the body of the native signer's worker threads.
+// The program's entry: process concerns only (umask, argv, exit status, what reaches stderr).
+// The same bundle file is also the body of the native signer's worker threads.
 import { isMainThread, workerData } from "node:worker_threads";
 import { runCommandLine } from "./cli.js";
 import { ExitCode, FatalError, describe } from "./errors.js";
 import { isSignWorker, runSignWorker } from "./signers/sign-worker.js";
+
+const complain = (line: string): void => void process.stderr.write(`inventario-leasegen: ${line}\n`);
 
 if (!isMainThread && isSignWorker(workerData)) {
   runSignWorker();
 } else {
   // Lease files are read by other services (oatslite, xs-activation): 0644 whatever cron's umask.
   process.umask(0o022);
+  // Every error is one line on stderr, never a stack trace (the run logs stacks in its log).
+  // A reader that leaves early (`inventario-leasegen --help | head`) is not an error at all.
+  let outputFailed = false;
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE" || outputFailed) return;
+    outputFailed = true;
+    complain(`cannot write to standard output: ${describe(error)}`);
+    if (!process.exitCode) process.exitCode = ExitCode.NothingDone;
+  });
+  process.stderr.on("error", () => undefined); // nowhere left to say it
+  process.on("uncaughtException", (error) => {
+    complain(describe(error));
+    process.exit(ExitCode.NothingDone);
+  });
   const io = { out: (s: string) => void process.stdout.write(s), err: (s: string) => void process.stderr.write(s) };
   runCommandLine(process.argv.slice(2), io).then(
-    (code) => (process.exitCode = code),
+    (code) => (process.exitCode = outputFailed && code === ExitCode.Ok ? ExitCode.NothingDone : code),
     (error: unknown) => {
-      const fatal = error instanceof FatalError;
-      process.stderr.write(`inventario-leasegen: ${describe(error)}\n`);
-      if (!fatal) process.stderr.write(`${(error as Error).stack ?? ""}\n`);
-      process.exitCode = fatal ? error.exitCode : ExitCode.NothingDone;
+      complain(describe(error));
+      process.exitCode = error instanceof FatalError ? error.exitCode : ExitCode.NothingDone;
     },
   );
 }

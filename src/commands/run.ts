@@ -10,8 +10,8 @@ import { exitCodeOf, summarize, summaryLine, type RunReport } from "../core/repo
 import { ExitCode, FatalError, describe } from "../errors.js";
 import { readConfigFile } from "../io/config-file.js";
 import { InventarioClient } from "../io/inventario-client.js";
-import { acquireLock } from "../io/lock.js";
-import { openLog, type Log } from "../io/log.js";
+import { acquireLock, type Lock } from "../io/lock.js";
+import { LogWriteError, openLog, type Log } from "../io/log.js";
 import { OutputStore } from "../io/output-store.js";
 import { StateStore } from "../io/state-store.js";
 import { runPostHook } from "../run/post-hook.js";
@@ -70,15 +70,15 @@ const stderrLine =
 
 async function runCommand(cli: RunOptions, io: CommandIo): Promise<ExitCode> {
   const config = readConfigFile(cli.configPath);
-  if (!cli.dryRun) await mkdir(config.stateDir, { recursive: true });
-  const lock = await acquireLock(config);
+  const lock = await lockDirectories(config, cli.dryRun);
   if (!lock) {
     io.err("instance already running, aborting...\n");
     return ExitCode.AlreadyRunning;
   }
   const state = new StateStore(config.stateDir);
-  const log = openLog(state.logFile, stderrLine(io));
+  let log: Log | undefined;
   try {
+    log = openLog(state.logFile, config.logFormat, stderrLine(io));
     log.info({ force: cli.force, dryRun: cli.dryRun, hostnames: cli.hostnames, signer: config.signer }, "run started");
     const report = await runWithConfig(config, cli, state, log);
     const hookFailed = !cli.dryRun && (await runPostHook(report, config, log));
@@ -93,13 +93,43 @@ async function runCommand(cli: RunOptions, io: CommandIo): Promise<ExitCode> {
     if (process.stdout.isTTY) io.out(`${summaryLine(report)}\n`);
     return code;
   } catch (error) {
-    const fatal = error instanceof FatalError;
-    log.error({ stack: fatal ? undefined : (error as Error).stack }, describe(error));
-    return fatal ? error.exitCode : ExitCode.NothingDone;
+    return reportRunError(error, log, io);
   } finally {
-    log.flush();
+    log?.close();
     await lock.release();
   }
+}
+
+/** The lock, or undefined if another run holds it; a state_dir that cannot hold it is named. */
+/** Locks state_dir and leases_dir, creating state_dir first (a dry run creates nothing). */
+async function lockDirectories(config: Config, dryRun: boolean): Promise<Lock | undefined> {
+  const stateDir = config.stateDir;
+  try {
+    if (!dryRun) await mkdir(stateDir, { recursive: true });
+    return await acquireLock(config);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const problem =
+      code === "EEXIST" ? "it is not a directory" : code === "ENOTDIR" ? "a part of its path is not a directory" : describe(error);
+    throw new FatalError(`cannot use state_dir ${stateDir}: ${problem}`, ExitCode.NothingDone, { cause: error });
+  }
+}
+
+/**
+ * One line on stderr for the error that ended the run, and in the log (with the stack of an
+ * unexpected one) while the log can still be written.
+ */
+function reportRunError(error: unknown, log: Log | undefined, io: CommandIo): ExitCode {
+  const fatal = error instanceof FatalError;
+  if (log === undefined || error instanceof LogWriteError) stderrLine(io)(describe(error));
+  else {
+    try {
+      log.error({ stack: fatal ? undefined : (error as Error).stack }, describe(error));
+    } catch (logError) {
+      stderrLine(io)(describe(logError));
+    }
+  }
+  return fatal ? error.exitCode : ExitCode.NothingDone;
 }
 
 async function runWithConfig(config: Config, cli: RunOptions, state: StateStore, log: Log): Promise<RunReport> {

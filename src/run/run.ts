@@ -124,6 +124,7 @@ async function cleanUp<T>(ctx: RunContext, outcomes: SchoolOutcome[], what: stri
   try {
     return await step();
   } catch (error) {
+    if (error instanceof FatalError) throw error; // the log or state_dir failed: the whole run stops
     const outcome: SchoolOutcome = { status: "failed", hostname: "(leases_dir)", error: `cannot ${what}: ${describe(error)}`, ms: 0 };
     outcomes.push(outcome);
     logOutcome(ctx.log, outcome);

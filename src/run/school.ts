@@ -14,7 +14,7 @@ import {
   type RegenerateReason,
   type SchoolPlan,
 } from "../core/school-plan.js";
-import { InventarioError, SchoolError, SignerError, describe } from "../errors.js";
+import { FatalError, InventarioError, SchoolError, SignerError, describe } from "../errors.js";
 import type { RunContext } from "./context.js";
 
 /** A school that needs new leases, with everything needed to make them. */
@@ -114,6 +114,7 @@ export async function commitSchool(ctx: RunContext, school: SignedSchool): Promi
     await ctx.state.writeSignedRecord(record);
     await ctx.state.writeChecksum(school.hostname, school.checksum);
   } catch (error) {
+    if (error instanceof FatalError) throw error; // state_dir cannot be written: the whole run stops
     return failed(school.hostname, new SchoolError(school.hostname, `cannot write its files: ${describe(error)}`, { cause: error }), ms());
   }
   const { hostname, reason, received, expiry } = school;
@@ -121,6 +122,7 @@ export async function commitSchool(ctx: RunContext, school: SignedSchool): Promi
 }
 
 function failed(hostname: string, error: unknown, ms: number): SchoolOutcome {
+  if (error instanceof FatalError) throw error; // the log or state_dir failed: the whole run stops
   const message = describe(error);
   const expected = error instanceof SchoolError || error instanceof InventarioError || error instanceof SignerError;
   // An unexpected error is a bug: its stack goes to the log.

@@ -70,6 +70,7 @@ async function writeStolen(
     deps.log.info({ stolen: serials.size }, "stolen list updated");
     return { changed: true };
   } catch (error) {
+    if (error instanceof FatalError) throw error; // state_dir could not be written: the run stops
     const message = `cannot write the stolen lists: ${describe(error)}; the new list still applies to this run`;
     deps.log.error({ action: "stolen list failed" }, message);
     // A partial write may have changed them: the hook is called to be safe.

@@ -352,7 +352,7 @@ describe("the RPM", () => {
           .join(""),
       );
       const log = await readFile(join(stateDir, "leasegen.log"), "utf8");
-      assert.match(log, /"msg":"run finished/);
+      assert.match(log, /^\S+Z INFO {2}run finished: /m, "the default log_format is text");
     });
 
     it(

@@ -42,6 +42,8 @@ export async function makeDeployment(site: string, extra: Record<string, string>
         leases_dir: join(dir, "leases"),
         state_dir: join(dir, "state"),
         http_timeout: "5",
+        // Tests read the log's fields with their types (readLog); test/e2e/log.test.ts checks the text format.
+        log_format: "json",
         ...extra,
         ...more,
       };
@@ -89,17 +91,26 @@ export interface RunResult {
   readonly stderr: string;
 }
 
-/** Runs the bundle with these arguments; `--config` is added when a deployment is given. */
-export function runBundle(args: readonly string[], deployment?: Deployment, env: Record<string, string> = {}): Promise<RunResult> {
+/**
+ * Runs the bundle with these arguments; `--config` is added when a deployment is given. With
+ * `killAfterMs`, a run that has not ended by then is killed (code null): a hang fails the test.
+ */
+export function runBundle(
+  args: readonly string[],
+  deployment?: Deployment,
+  env: Record<string, string> = {},
+  killAfterMs?: number,
+): Promise<RunResult> {
   const argv = deployment ? ["--config", deployment.configPath, ...args] : [...args];
-  return runCommand(process.execPath, [BUNDLE, ...argv], { env: { ...process.env, ...env } });
+  const kill = killAfterMs === undefined ? {} : { timeout: killAfterMs, killSignal: "SIGKILL" as const };
+  return runCommand(process.execPath, [BUNDLE, ...argv], { env: { ...process.env, ...env }, ...kill });
 }
 
 /** Runs a command without a shell, collecting its output; never blocks this process's servers. */
 export function runCommand(
   command: string,
   args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number; killSignal?: NodeJS.Signals } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
