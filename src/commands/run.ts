@@ -78,7 +78,7 @@ async function runCommand(cli: RunOptions, io: CommandIo): Promise<ExitCode> {
   const state = new StateStore(config.stateDir);
   let log: Log | undefined;
   try {
-    log = openLog(state.logFile, config.logFormat, stderrLine(io));
+    log = openLog(cli.dryRun ? undefined : state.logFile, config.logFormat, stderrLine(io));
     log.info({ force: cli.force, dryRun: cli.dryRun, hostnames: cli.hostnames, signer: config.signer }, "run started");
     const report = await runWithConfig(config, cli, state, log);
     const hookFailed = !cli.dryRun && (await runPostHook(report, config, log));
@@ -90,7 +90,7 @@ async function runCommand(cli: RunOptions, io: CommandIo): Promise<ExitCode> {
     };
     log.info({ ...fields, seconds: Number(report.seconds.toFixed(3)), exitCode: code }, `run finished: ${summaryLine(report)}`);
     if (cli.dryRun) printPlans(report, io);
-    if (process.stdout.isTTY) io.out(`${summaryLine(report)}\n`);
+    if (process.stdout.isTTY && !cli.dryRun) io.out(`${summaryLine(report)}\n`);
     return code;
   } catch (error) {
     return reportRunError(error, log, io);
@@ -139,7 +139,8 @@ async function runWithConfig(config: Config, cli: RunOptions, state: StateStore,
     log.warn({}, `warning: ${config.signingKeyPath}.private can be read by other users; ${fix}`, true);
   }
   const extraCa = config.caFile === undefined ? undefined : await readCaFile(config.caFile);
-  const signer = await makeSigner(config, key, state, log);
+  // A dry run signs nothing: the native signer starts no worker and touches no file until asked.
+  const signer = cli.dryRun ? new NativeSigner(key, __filename, 1) : await makeSigner(config, key, state, log);
   const inventario = new InventarioClient({
     site: config.site,
     user: config.user,
@@ -188,6 +189,7 @@ async function readCaFile(path: string): Promise<string> {
 }
 
 function printPlans(report: RunReport, io: CommandIo): void {
+  io.out(`${summaryLine(report)}\n`);
   for (const school of report.schools) {
     if (school.status === "would regenerate")
       io.out(`${school.hostname}: would regenerate (${school.reason}), ${school.laptops} laptops, expiry ${school.expiry}\n`);

@@ -30,6 +30,8 @@ export type SchoolOutcome =
     };
 
 export interface RunReport {
+  /** A dry run: "regenerated" means "would be regenerated", and nothing was written. */
+  readonly dryRun: boolean;
   readonly schools: readonly SchoolOutcome[];
   /** Why the stolen list could not be fetched; the previous one was used. */
   readonly stolenError?: string | undefined;
@@ -71,5 +73,13 @@ export function summaryLine(report: RunReport): string {
   const s = summarize(report);
   const removed = report.removedSchools.length > 0 ? `, ${report.removedSchools.length} removed` : "";
   const stolen = report.stolenError === undefined ? "" : ", stolen list failed";
-  return `${s.regenerated} schools regenerated, ${s.upToDate} up to date, ${s.failed} failed${removed}${stolen}; ${s.leasesSigned} leases signed in ${report.seconds.toFixed(1)} s`;
+  const took = `in ${report.seconds.toFixed(1)} s`;
+  const counts = `${s.upToDate} up to date, ${s.failed} failed${removed}${stolen}`;
+  if (report.dryRun)
+    return `dry run, nothing written: would regenerate ${s.regenerated} ${plural(s.regenerated, "school")}, ${counts}; ${took}`;
+  return `${s.regenerated} ${plural(s.regenerated, "school")} regenerated, ${counts}; ${s.leasesSigned} leases signed ${took}`;
+}
+
+function plural(count: number, noun: string): string {
+  return count === 1 ? noun : `${noun}s`;
 }

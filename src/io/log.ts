@@ -32,9 +32,12 @@ export class LogWriteError extends FatalError {
   }
 }
 
-/** Opens the log for appending; throws LogWriteError if it cannot be. */
-export function openLog(file: string, format: LogFormat, stderr: (line: string) => void): Log {
-  const destination = new LogFile(file, format);
+/**
+ * Opens the log for appending; throws LogWriteError if it cannot be. Without a file (a dry run,
+ * which writes nothing at all) lines go nowhere, and errors still to stderr.
+ */
+export function openLog(file: string | undefined, format: LogFormat, stderr: (line: string) => void): Log {
+  const destination = file === undefined ? { write: (): void => undefined, close: (): void => undefined } : new LogFile(file, format);
   const logger = pino(
     {
       base: { pid: process.pid },

@@ -62,6 +62,7 @@ export async function run(deps: RunDeps, options: RunOptions): Promise<RunReport
   const complete = !options.hostnames && stolen.error === undefined && schools.every((school) => school.status !== "failed");
   if (!options.dryRun && complete && stolen.reinstated.size > 0) await deps.state.writeReinstated(new Set());
   return {
+    dryRun: options.dryRun,
     schools,
     stolenError: stolen.error,
     removedSchools,

@@ -1,6 +1,6 @@
 // The main job end to end: the built bundle against the test inventario, bytes checked on disk.
 import assert from "node:assert/strict";
-import { readFile, stat, utimes } from "node:fs/promises";
+import { readFile, readdir, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { readSchoolFile } from "../../src/core/canonical-json.js";
@@ -163,19 +163,25 @@ test("--force regenerates every school; HOSTS limits the run and skips the schoo
   assert.notDeepEqual(forced.get(`by-school/${SCHOOL1}`), before.get(`by-school/${SCHOOL1}`));
 });
 
-test("--dry-run fetches everything, prints the plan and writes nothing", async () => {
+test("--dry-run fetches everything, prints the plan and creates, changes and deletes nothing at all", async () => {
   const empty = await runBundle(["--dry-run"], demo.deployment);
   assert.equal(empty.code, 0, empty.stderr);
-  assert.equal((await leasesTree()).size, 0);
   assert.match(empty.stdout, new RegExp(`${SCHOOL1}: would regenerate \\(output missing\\), 7 laptops, expiry \\d{8}T060000Z`));
-  assert.equal((await readTree(demo.deployment.stateDir)).size, 1, "only the log");
+  assert.match(empty.stdout, /^dry run, nothing written: would regenerate 3 schools, 0 up to date, 0 failed; in \d+\.\d s$/m);
+  assert.doesNotMatch(empty.stdout, /schools regenerated/);
+  assert.deepEqual(await readdir(demo.deployment.dir).then((names) => names.sort()), ["lease.private", "lease.public", "leasegen.conf"]);
+
   assert.equal((await runBundle([], demo.deployment)).code, 0);
-  const before = await leasesTree();
+  const before = [await readTree(demo.deployment.leasesDir), await readTree(demo.deployment.stateDir)];
   demo.server.dataset.schools.get(SCHOOL2)?.laptops.push(laptop(6));
+  demo.server.dataset.schools.delete(SCHOOL3);
+  demo.server.dataset.stolen.push(laptop(1));
   const dry = await runBundle(["--dry-run"], demo.deployment);
+  assert.equal(dry.code, 0, dry.stderr);
   assert.match(dry.stdout, new RegExp(`${SCHOOL2}: would regenerate \\(list changed\\), 4 laptops`));
-  assert.match(dry.stdout, new RegExp(`${SCHOOL1}: up to date, 7 laptops`));
-  assert.deepEqual(await leasesTree(), before);
+  assert.match(dry.stdout, new RegExp(`${SCHOOL1}: would regenerate \\(stolen laptop listed\\), 7 laptops`));
+  assert.match(dry.stdout, new RegExp(`${SCHOOL3}: would be removed \\(no longer listed\\)`));
+  assert.deepEqual([await readTree(demo.deployment.leasesDir), await readTree(demo.deployment.stateDir)], before, "log included");
 });
 
 test("state written by the Ruby program is taken over: same checksum files, nothing re-signed", async () => {

@@ -25,6 +25,7 @@ const wouldRegenerate: SchoolOutcome = {
   ms: 1,
 };
 const report = (schools: SchoolOutcome[], more: Partial<RunReport> = {}): RunReport => ({
+  dryRun: false,
   schools,
   removedSchools: [],
   seconds: 1,

@@ -13,7 +13,13 @@ const done: SchoolOutcome = {
 };
 const fresh: SchoolOutcome = { status: "up to date", hostname: "b", laptops: 1, ms: 1 };
 const failed: SchoolOutcome = { status: "failed", hostname: "c", error: "c: HTTP 500", ms: 1 };
-const report = (schools: SchoolOutcome[], stolenError?: string): RunReport => ({ schools, stolenError, removedSchools: [], seconds: 1.25 });
+const report = (schools: SchoolOutcome[], stolenError?: string, dryRun = false): RunReport => ({
+  dryRun,
+  schools,
+  stolenError,
+  removedSchools: [],
+  seconds: 1.25,
+});
 
 test("exit status: 0 all done, 3 some failed, 4 nothing could be done", () => {
   assert.equal(exitCodeOf(report([done, fresh])), 0);
@@ -26,5 +32,17 @@ test("exit status: 0 all done, 3 some failed, 4 nothing could be done", () => {
 
 test("summary counts and line", () => {
   assert.deepEqual(summarize(report([done, fresh, failed])), { regenerated: 1, upToDate: 1, failed: 1, leasesSigned: 2 });
-  assert.equal(summaryLine(report([done, fresh, failed])), "1 schools regenerated, 1 up to date, 1 failed; 2 leases signed in 1.3 s");
+  assert.equal(summaryLine(report([done, fresh, failed])), "1 school regenerated, 1 up to date, 1 failed; 2 leases signed in 1.3 s");
+  const would: SchoolOutcome = {
+    status: "would regenerate",
+    hostname: "d",
+    reason: "stale",
+    laptops: 4,
+    expiry: "20300101T000000Z",
+    ms: 1,
+  };
+  assert.equal(
+    summaryLine(report([would, would, fresh], undefined, true)),
+    "dry run, nothing written: would regenerate 2 schools, 1 up to date, 0 failed; in 1.3 s",
+  );
 });
