@@ -11,6 +11,7 @@ import { acquireLock } from "../io/lock.js";
 import { openLog, type Log } from "../io/log.js";
 import { OutputStore } from "../io/output-store.js";
 import { StateStore } from "../io/state-store.js";
+import { recordRun } from "../run/record-run.js";
 import { run } from "../run/run.js";
 import { BiosCryptoSigner } from "../signers/bios-crypto-signer.js";
 import { loadLeaseKey, type LeaseKey } from "../signers/lease-key.js";
@@ -70,9 +71,11 @@ async function runCommand(cli: RunOptions, io: CommandIo): Promise<ExitCode> {
   }
   const state = new StateStore(config.stateDir);
   const log = openLog(state.logFile, stderrLine(io));
+  const startedAt = new Date();
+  const finished = { startedAt, hostnames: cli.hostnames, force: cli.force };
   try {
     log.info({ force: cli.force, dryRun: cli.dryRun, hostnames: cli.hostnames, signer: config.signer }, "run started");
-    const report = await runWithConfig(config, cli, state, log);
+    const report = await runWithConfig(config, cli, state, log, startedAt);
     const code = exitCodeOf(report);
     const fields = {
       ...summarize(report),
@@ -81,19 +84,22 @@ async function runCommand(cli: RunOptions, io: CommandIo): Promise<ExitCode> {
     };
     log.info({ ...fields, seconds: Number(report.seconds.toFixed(3)), exitCode: code }, `run finished: ${summaryLine(report)}`);
     if (cli.dryRun) printPlans(report, io);
+    else await recordRun(config, state, log, { ...finished, finishedAt: new Date(), exitCode: code, report });
     if (process.stdout.isTTY) io.out(`${summaryLine(report)}\n`);
     return code;
   } catch (error) {
     const fatal = error instanceof FatalError;
     log.error({ stack: fatal ? undefined : (error as Error).stack }, describe(error));
-    return fatal ? error.exitCode : ExitCode.NothingDone;
+    const code = fatal ? error.exitCode : ExitCode.NothingDone;
+    if (!cli.dryRun) await recordRun(config, state, log, { ...finished, finishedAt: new Date(), exitCode: code, error: describe(error) });
+    return code;
   } finally {
     log.flush();
     await lock.release();
   }
 }
 
-async function runWithConfig(config: Config, cli: RunOptions, state: StateStore, log: Log): Promise<RunReport> {
+async function runWithConfig(config: Config, cli: RunOptions, state: StateStore, log: Log, now: Date): Promise<RunReport> {
   const key = await loadLeaseKey(config.signingKeyPath);
   if (key.exposed) {
     const fix = "chmod o-rwx it (0640, group inventario-leasegen, is the usual setup)";
@@ -110,7 +116,7 @@ async function runWithConfig(config: Config, cli: RunOptions, state: StateStore,
   });
   try {
     const policy = { force: cli.force, staleSeconds: config.staleSeconds, maxShrinkPercent: config.maxShrinkPercent };
-    const deps = { inventario, signer, outputs: new OutputStore(config.leasesDir), state, log, now: new Date() };
+    const deps = { inventario, signer, outputs: new OutputStore(config.leasesDir), state, log, now };
     return await run(deps, { policy, dryRun: cli.dryRun, hostnames: cli.hostnames });
   } finally {
     inventario.close();

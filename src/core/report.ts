@@ -27,6 +27,8 @@ export type SchoolOutcome =
       readonly error: string;
       readonly ms: number;
       readonly stack?: string | undefined;
+      /** Held back by a guard (max_shrink_percent) until --force, rather than broken. */
+      readonly held?: boolean | undefined;
     };
 
 export interface RunReport {

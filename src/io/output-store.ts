@@ -84,6 +84,11 @@ export class OutputStore {
     return readStolenListText(text);
   }
 
+  /** When stolen.list last changed (it is rewritten only then); undefined if there is none. */
+  async stolenListChangedAt(): Promise<Date | undefined> {
+    return (await stat(join(this.root, "stolen.list")).catch(() => undefined))?.mtime;
+  }
+
   /** Whether the stolen files on disk differ from what this list would write. */
   async stolenListDiffers(laptops: readonly StolenLaptop[]): Promise<boolean> {
     const read = (name: string): Promise<string | undefined> => readFile(join(this.root, name), "utf8").catch(() => undefined);

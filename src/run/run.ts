@@ -139,7 +139,7 @@ async function removeVanishedSchools(ctx: RunContext, listed: readonly Hostname[
   const plan = planVanishedSchools(await ctx.outputs.schoolHostnames(), listed, ctx.policy);
   if (plan.action === "hold") {
     const error = `${plan.vanished.length} of ${plan.existing} schools are no longer listed by inventario (more than max_shrink_percent = ${ctx.policy.maxShrinkPercent}%): their files are kept; run with --force to remove them`;
-    outcomes.push({ status: "failed", hostname: "(school list)", error, ms: 0 });
+    outcomes.push({ status: "failed", hostname: "(school list)", error, ms: 0, held: true });
     ctx.log.error({ vanished: plan.vanished }, error);
     return [];
   }
