@@ -8,9 +8,10 @@ import type { CommandContext, CommandIo, RegisterCommand } from "./commands/comm
 import { registerExport } from "./commands/export.js";
 import { registerKeygen } from "./commands/keygen.js";
 import { registerRun } from "./commands/run.js";
+import { registerStatus } from "./commands/status.js";
 
 /** The commands besides the run, in the order --help lists them. */
-const COMMANDS: readonly RegisterCommand[] = [registerExport, registerKeygen];
+const COMMANDS: readonly RegisterCommand[] = [registerStatus, registerExport, registerKeygen];
 
 /** Parses the command line, runs the chosen command, and resolves to the exit status. */
 export async function runCommandLine(argv: readonly string[], io: CommandIo): Promise<ExitCode> {

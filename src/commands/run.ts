@@ -13,8 +13,9 @@ import { InventarioClient } from "../io/inventario-client.js";
 import { acquireLock, type Lock } from "../io/lock.js";
 import { LogWriteError, openLog, type Log } from "../io/log.js";
 import { OutputStore } from "../io/output-store.js";
-import { StateStore } from "../io/state-store.js";
+import { StateStore, StateWriteError } from "../io/state-store.js";
 import { runPostHook } from "../run/post-hook.js";
+import { recordRun } from "../run/record-run.js";
 import { run } from "../run/run.js";
 import { BiosCryptoSigner } from "../signers/bios-crypto-signer.js";
 import { loadLeaseKey, type LeaseKey } from "../signers/lease-key.js";
@@ -76,11 +77,13 @@ async function runCommand(cli: RunOptions, io: CommandIo): Promise<ExitCode> {
     return ExitCode.AlreadyRunning;
   }
   const state = new StateStore(config.stateDir);
+  const startedAt = new Date();
+  const finished = { startedAt, hostnames: cli.hostnames, force: cli.force };
   let log: Log | undefined;
   try {
     log = openLog(cli.dryRun ? undefined : state.logFile, config.logFormat, stderrLine(io));
     log.info({ force: cli.force, dryRun: cli.dryRun, hostnames: cli.hostnames, signer: config.signer }, "run started");
-    const report = await runWithConfig(config, cli, state, log);
+    const report = await runWithConfig(config, cli, state, log, startedAt);
     const hookFailed = !cli.dryRun && (await runPostHook(report, config, log));
     const code = hookFailed ? exitCodeAfterFailedHook(exitCodeOf(report)) : exitCodeOf(report);
     const fields = {
@@ -90,17 +93,24 @@ async function runCommand(cli: RunOptions, io: CommandIo): Promise<ExitCode> {
     };
     log.info({ ...fields, seconds: Number(report.seconds.toFixed(3)), exitCode: code }, `run finished: ${summaryLine(report)}`);
     if (cli.dryRun) printPlans(report, io);
+    else await recordRun(config, state, log, { ...finished, finishedAt: new Date(), exitCode: code, report });
     if (process.stdout.isTTY && !cli.dryRun) io.out(`${summaryLine(report)}\n`);
     return code;
   } catch (error) {
-    return reportRunError(error, log, io);
+    const code = reportRunError(error, log, io);
+    // A run that stopped is recorded too (for status and monitoring), unless it stopped because
+    // state_dir or the log cannot be written: then --max-age will tell.
+    if (!cli.dryRun && log !== undefined && !(error instanceof LogWriteError) && !(error instanceof StateWriteError)) {
+      const stopped = { ...finished, finishedAt: new Date(), exitCode: code, error: describe(error) };
+      await recordRun(config, state, log, stopped).catch(() => undefined);
+    }
+    return code;
   } finally {
     log?.close();
     await lock.release();
   }
 }
 
-/** The lock, or undefined if another run holds it; a state_dir that cannot hold it is named. */
 /** Locks state_dir and leases_dir, creating state_dir first (a dry run creates nothing). */
 async function lockDirectories(config: Config, dryRun: boolean): Promise<Lock | undefined> {
   const stateDir = config.stateDir;
@@ -132,7 +142,7 @@ function reportRunError(error: unknown, log: Log | undefined, io: CommandIo): Ex
   return fatal ? error.exitCode : ExitCode.NothingDone;
 }
 
-async function runWithConfig(config: Config, cli: RunOptions, state: StateStore, log: Log): Promise<RunReport> {
+async function runWithConfig(config: Config, cli: RunOptions, state: StateStore, log: Log, now: Date): Promise<RunReport> {
   const key = await loadLeaseKey(config.signingKeyPath);
   if (key.exposed) {
     const fix = "chmod o-rwx it (0640, group inventario-leasegen, is the usual setup)";
@@ -151,7 +161,7 @@ async function runWithConfig(config: Config, cli: RunOptions, state: StateStore,
   try {
     const policy = { force: cli.force, staleSeconds: config.staleSeconds, maxShrinkPercent: config.maxShrinkPercent };
     const outputs = new OutputStore(config.leasesDir, await state.ownedSchools());
-    const deps = { inventario, signer, outputs, state, log, now: new Date() };
+    const deps = { inventario, signer, outputs, state, log, now };
     return await run(deps, { policy, dryRun: cli.dryRun, hostnames: cli.hostnames });
   } finally {
     inventario.close();

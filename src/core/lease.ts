@@ -52,3 +52,19 @@ export function leaseLines(text: string): string[] {
 export function mergeLeaseTexts(texts: readonly string[]): string {
   return serialLeaseText(texts.flatMap(leaseLines));
 }
+
+/**
+ * The expiry of each lease line in a serial's stored value (`YYYYMMDDTHHMMSSZ`, not checked to be
+ * a real date); undefined unless the value is whole act01/sig01 lease lines.
+ */
+export function leaseExpiries(text: string): string[] | undefined {
+  const expiries: string[] = [];
+  for (let at = 0; at < text.length; ) {
+    const end = text.indexOf("\n", at) + 1;
+    const m = end === 0 ? null : LINE.exec(text.slice(at, end));
+    if (m === null) return undefined;
+    expiries.push(m[2] as string);
+    at = end;
+  }
+  return expiries.length > 0 ? expiries : undefined;
+}

@@ -27,6 +27,10 @@ export type SchoolOutcome =
       readonly error: string;
       readonly ms: number;
       readonly stack?: string | undefined;
+      /** Held back by a guard (max_shrink_percent) until --force, rather than broken. */
+      readonly held?: boolean | undefined;
+      /** A step of the run rather than a school (the sweep, the school list): `hostname` names it in parentheses. */
+      readonly step?: boolean | undefined;
     };
 
 export interface RunReport {

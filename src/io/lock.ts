@@ -4,7 +4,7 @@
 // however it dies (kill -9 included), so no stale lock can block the next run.
 import { createHash } from "node:crypto";
 import { realpath } from "node:fs/promises";
-import { createServer, type Server } from "node:net";
+import { createConnection, createServer, type Server } from "node:net";
 import { resolve } from "node:path";
 
 export interface Lock {
@@ -16,6 +16,14 @@ export interface LockedDirectories {
   readonly leasesDir: string;
 }
 
+type Kind = "state" | "leases";
+
+/** The directory's real path, or the absolute path of one that does not exist yet (a dry run creates nothing). */
+async function lockName(kind: Kind, dir: string): Promise<string> {
+  const path = await realpath(dir).catch(() => resolve(dir));
+  return `\0inventario-leasegen/${kind}/${createHash("sha256").update(path).digest("hex").slice(0, 40)}`;
+}
+
 /** Resolves to the lock, or to undefined if another run holds either directory. */
 export async function acquireLock(dirs: LockedDirectories): Promise<Lock | undefined> {
   const held: Server[] = [];
@@ -23,7 +31,7 @@ export async function acquireLock(dirs: LockedDirectories): Promise<Lock | undef
     ["state", dirs.stateDir],
     ["leases", dirs.leasesDir],
   ] as const) {
-    const server = await listen(`\0inventario-leasegen/${kind}/${await lockId(dir)}`);
+    const server = await listen(await lockName(kind, dir));
     if (!server) {
       await Promise.all(held.map(closeServer));
       return undefined;
@@ -33,10 +41,16 @@ export async function acquireLock(dirs: LockedDirectories): Promise<Lock | undef
   return { release: () => Promise.all(held.map(closeServer)).then(() => undefined) };
 }
 
-/** The directory's real path, or the absolute path of one that does not exist yet (a dry run creates nothing). */
-async function lockId(dir: string): Promise<string> {
-  const path = await realpath(dir).catch(() => resolve(dir));
-  return createHash("sha256").update(path).digest("hex").slice(0, 40);
+/** Whether a run holds the state directory's lock now, found without taking it (`status` takes no lock). */
+export async function isLocked(stateDir: string): Promise<boolean> {
+  const name = await lockName("state", stateDir);
+  return new Promise((resolve) => {
+    const socket = createConnection(name, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
 }
 
 async function listen(name: string): Promise<Server | undefined> {

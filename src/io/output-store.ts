@@ -7,7 +7,7 @@
 // configurations may share one leases_dir (the lock covers it): each run deletes only what it owns
 // (the schools its state_dir has a checksum for) and leaves every other file under by-school/.
 import { constants, type Dirent } from "node:fs";
-import { lstat, open, readFile, readdir, rm, unlink } from "node:fs/promises";
+import { lstat, open, readFile, readdir, rm, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { readSchoolFile, schoolFileText } from "../core/canonical-json.js";
 import { parseHostname, parseSerial, type Hostname, type Serial } from "../core/domain.js";
@@ -172,6 +172,11 @@ export class OutputStore {
   async readPreviousStolen(): Promise<Set<Serial> | undefined> {
     const text = await readFile(join(this.root, "stolen.list"), "utf8").catch(() => undefined);
     return text === undefined ? undefined : readStolenListText(text);
+  }
+
+  /** When stolen.list last changed (it is rewritten only then); undefined if there is none. */
+  async stolenListChangedAt(): Promise<Date | undefined> {
+    return (await stat(join(this.root, "stolen.list")).catch(() => undefined))?.mtime;
   }
 
   /** Whether the stolen files on disk differ from what this list would write. */

@@ -4,6 +4,8 @@ import { open, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { checksumFileText, readChecksumFile } from "../core/checksum.js";
 import { parseHostname, type Hostname, type Serial } from "../core/domain.js";
+import { readRunRecord, runRecordText } from "../core/run-record-file.js";
+import type { RunRecord } from "../core/run-record.js";
 import { RecordError, readSignedRecord, signedRecordText, type SignedRecord } from "../core/signed-record.js";
 import { readStolenListText } from "../core/stolen-list.js";
 import { ExitCode, FatalError, describe } from "../errors.js";
@@ -35,6 +37,7 @@ function isStateTemporary(name: string): boolean {
   const target = temporaryFileTarget(name);
   return target !== undefined && (target.endsWith(CHECKSUM) || target.endsWith(".json") || target === REINSTATED);
 }
+const RUN_RECORD = "run-record.json";
 
 export class StateStore {
   constructor(readonly dir: string) {}
@@ -136,6 +139,34 @@ export class StateStore {
 
   async removeSignedRecord(hostname: Hostname): Promise<void> {
     await this.writing(() => rm(this.signedRecordFile(hostname), { force: true }));
+  }
+
+  get runRecordFile(): string {
+    return join(this.dir, RUN_RECORD);
+  }
+
+  /** Undefined before the first run (or the first since the Ruby program); throws RecordError, naming the file, when damaged. */
+  async readRunRecord(): Promise<RunRecord | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.runRecordFile, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw new RecordError(`${this.runRecordFile}: ${(error as Error).message}`);
+    }
+    try {
+      return readRunRecord(text);
+    } catch (error) {
+      throw new RecordError(`${this.runRecordFile}: ${(error as Error).message}`);
+    }
+  }
+
+  /** Also removes a copy that a run killed while writing it left behind (the sweep may not run again soon). */
+  async writeRunRecord(record: RunRecord): Promise<void> {
+    await ensureDirectories([this.runRecordFile]);
+    await replaceFile(this.runRecordFile, runRecordText(record));
+    const leftovers = (await readdir(this.dir)).filter((name) => temporaryFileTarget(name) === RUN_RECORD);
+    await Promise.all(leftovers.map((name) => rm(join(this.dir, name), { force: true })));
   }
 
   /** Serials taken off the stolen list whose schools have not all been run since. */

@@ -126,7 +126,13 @@ async function cleanUp<T>(ctx: RunContext, outcomes: SchoolOutcome[], what: stri
     return await step();
   } catch (error) {
     if (error instanceof FatalError) throw error; // the log or state_dir failed: the whole run stops
-    const outcome: SchoolOutcome = { status: "failed", hostname: "(leases_dir)", error: `cannot ${what}: ${describe(error)}`, ms: 0 };
+    const outcome: SchoolOutcome = {
+      status: "failed",
+      hostname: "(leases_dir)",
+      error: `cannot ${what}: ${describe(error)}`,
+      ms: 0,
+      step: true,
+    };
     outcomes.push(outcome);
     logOutcome(ctx.log, outcome);
     return fallback;
@@ -147,7 +153,7 @@ async function removeVanishedSchools(ctx: RunContext, listed: readonly string[],
   const plan = planVanishedSchools(await ctx.outputs.ownedSchoolHostnames(), listed, ctx.policy);
   if (plan.action === "hold") {
     const error = `${plan.vanished.length} of ${plan.existing} schools are no longer listed by inventario (more than max_shrink_percent = ${ctx.policy.maxShrinkPercent}%): their files are kept; run with --force to remove them`;
-    outcomes.push({ status: "failed", hostname: "(school list)", error, ms: 0 });
+    outcomes.push({ status: "failed", hostname: "(school list)", error, ms: 0, held: true, step: true });
     ctx.log.error({ vanished: plan.vanished }, error);
     return [];
   }

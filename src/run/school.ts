@@ -52,10 +52,8 @@ export async function lookAtSchool(ctx: RunContext, hostname: Hostname): Promise
     const received = info.laptops.length;
     if (plan.action === "skip") return { done: { status: "up to date", hostname, laptops: received, ms: ms() } };
     if (plan.action === "hold") {
-      throw new SchoolError(
-        hostname,
-        `${hostname}: held, its laptops would go from ${plan.previousCount} to ${plan.newCount} (more than max_shrink_percent = ${ctx.policy.maxShrinkPercent}% lost); run with --force ${hostname} to apply`,
-      );
+      const error = `${hostname}: held, its laptops would go from ${plan.previousCount} to ${plan.newCount} (more than max_shrink_percent = ${ctx.policy.maxShrinkPercent}% lost); run with --force ${hostname} to apply`;
+      return { done: { status: "failed", hostname, error, ms: ms(), held: true } };
     }
     if (plan.reason === "state from the future") {
       const fix = "its leases are signed again now; check the system clock (NTP) on this host";

@@ -79,7 +79,7 @@ describe("kill -9 during a large regeneration", () => {
       }
       const state = (await readdir(deployment.stateDir, { recursive: true })).filter((name) => name !== "leasegen.log").sort();
       const hostnames = [...server.dataset.schools.keys()];
-      const expected = [...hostnames.map((h) => `${h}.checksum`), "signed", ...hostnames.map((h) => `signed/${h}.json`)];
+      const expected = [...hostnames.map((h) => `${h}.checksum`), "run-record.json", "signed", ...hostnames.map((h) => `signed/${h}.json`)];
       assert.deepEqual(state, expected.sort());
     }
   });

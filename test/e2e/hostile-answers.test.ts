@@ -83,7 +83,7 @@ describe("hostile hostnames in the school list", () => {
     assert.deepEqual((await readdir(deployment.dir)).sort(), ["lease.private", "lease.public", "leasegen.conf", "out"]);
     assert.deepEqual((await readdir(join(deployment.dir, "out"))).sort(), ["leases", "state"]);
     const state = [...(await readTree(join(deployment.dir, "out", "state"))).keys()].sort();
-    assert.deepEqual(state, ["leasegen.log", `${GOOD}.checksum`, `signed/${GOOD}.json`]);
+    assert.deepEqual(state, ["leasegen.log", "run-record.json", `${GOOD}.checksum`, `signed/${GOOD}.json`]);
     const leases = [...(await readTree(join(deployment.dir, "out", "leases"))).keys()].sort();
     assert.deepEqual(leases, ["by-laptop/01/SHC00000001", "by-laptop/02/SHC00000002", `by-school/${GOOD}`, "stolen.csv", "stolen.list"]);
     assert.equal(existsSync(join(deployment.dir, "..", PROBE)), false);

@@ -6,7 +6,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { syntheticDataset } from "../support/datasets.js";
-import { BUNDLE, makeDeployment, readLog, readTree, runBundle, runCommand, ROOT, useDemoDeployment } from "../support/harness.js";
+import {
+  BUNDLE,
+  makeDeployment,
+  readLog,
+  readTree,
+  runBundle,
+  runCommand,
+  ROOT,
+  startBusyRun,
+  useDemoDeployment,
+} from "../support/harness.js";
 import { makeKeyPair } from "../support/keys.js";
 
 const demo = useDemoDeployment();
@@ -84,18 +94,8 @@ test("one school failing exits 3; HOSTS all unreachable with no stolen list exit
   assert.equal(down.stderr.trim().split("\n").length, 3, "one line per error: stolen list and two schools");
 });
 
-/** Starts a run that stays busy (a slow school) and resolves once it holds the lock. */
-async function startBusyRun(): Promise<ReturnType<typeof spawn>> {
-  demo.server.dataset.schools.set("slow.example.org", { laptops: [], delayMs: 4000 });
-  const child = spawn(process.execPath, [BUNDLE, "--config", demo.deployment.configPath, "slow.example.org"], { stdio: "ignore" });
-  // The log's first line is written after the lock is taken.
-  for (let i = 0; i < 200 && !(await readTree(demo.deployment.stateDir)).has("leasegen.log"); i += 1)
-    await new Promise((r) => setTimeout(r, 25));
-  return child;
-}
-
 test("a second run while one is active exits 1; a run killed with -9 does not block the next", async () => {
-  const busy = await startBusyRun();
+  const busy = await startBusyRun(demo.server, demo.deployment);
   const second = await runBundle([], demo.deployment);
   assert.equal(second.code, 1);
   assert.equal(second.stderr, "instance already running, aborting...\n");
@@ -107,7 +107,7 @@ test("a second run while one is active exits 1; a run killed with -9 does not bl
 });
 
 test("the lock belongs to the state directory: another state_dir runs alongside", async () => {
-  const busy = await startBusyRun();
+  const busy = await startBusyRun(demo.server, demo.deployment);
   try {
     const other = await makeDeployment(demo.server.url);
     try {

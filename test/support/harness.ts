@@ -1,6 +1,6 @@
 // End-to-end harness: a throwaway deployment directory (config, keys, leases, state) and a
 // way to run the built bundle, `node dist/index.js`, against it.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createPublicKey } from "node:crypto";
 import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -104,6 +104,17 @@ export function runBundle(
   const argv = deployment ? ["--config", deployment.configPath, ...args] : [...args];
   const kill = killAfterMs === undefined ? {} : { timeout: killAfterMs, killSignal: "SIGKILL" as const };
   return runCommand(process.execPath, [BUNDLE, ...argv], { env: { ...process.env, ...env }, ...kill });
+}
+
+/** Starts a run that stays busy (a school that answers after 4 s) and resolves once it holds the lock. */
+export async function startBusyRun(server: TestInventario, deployment: Deployment): Promise<ChildProcess> {
+  server.dataset.schools.set("slow.example.org", { laptops: [], delayMs: 4000 });
+  const child = spawn(process.execPath, [BUNDLE, "--config", deployment.configPath, "slow.example.org"], { stdio: "ignore" });
+  // The run's first log line is written after the lock is taken.
+  const started = async (): Promise<boolean> =>
+    (await readLog(deployment)).some((line) => line["pid"] === child.pid && line["msg"] === "run started");
+  for (let i = 0; i < 200 && !(await started()); i += 1) await new Promise((r) => setTimeout(r, 25));
+  return child;
 }
 
 /** Runs a command without a shell, collecting its output; never blocks this process's servers. */

@@ -1,0 +1,165 @@
+// The deployment at a glance, from values only: each school's leases as they are on disk, when
+// it was last signed and will next be re-signed, and its outcome at the last run; most urgent
+// first. What the Ruby program left (lease and checksum files only) is enough for all but the
+// outcomes and the runs, which are then unknown rather than guessed.
+import { byteOrder, expiryTime, type Hostname } from "./domain.js";
+import { leaseExpiries } from "./lease.js";
+import type { LastRun, OtherFailure, RecordedOutcome, RunRecord, SchoolRecord } from "./run-record.js";
+
+/** The expiry that means "never" (SPEC §3): it puts no date on a school. */
+const NEVER = "00000000T000000Z";
+const DAY_MS = 86_400_000;
+
+/** What a by-school file holds. */
+export interface LeaseSummary {
+  /** Serials with a lease. */
+  readonly laptops: number;
+  /** Lease lines (a serial listed with two UUIDs has two). */
+  readonly leases: number;
+  readonly earliestExpiry?: Date | undefined;
+}
+
+/** Sums up a by-school file's serial → lease text map; a string saying what is wrong if a value is not lease lines. */
+export function summarizeLeases(leases: ReadonlyMap<string, string>): LeaseSummary | string {
+  let lines = 0;
+  // YYYYMMDDTHHMMSSZ sorts as time does: only the earliest is made a date (status reads 50,000 leases).
+  let earliest: string | undefined;
+  for (const [serial, text] of leases) {
+    const expiries = leaseExpiries(text);
+    if (expiries === undefined) return `the value of ${JSON.stringify(serial)} is not lease lines`;
+    lines += expiries.length;
+    for (const expiry of expiries) if (expiry !== NEVER && (earliest === undefined || expiry < earliest)) earliest = expiry;
+  }
+  const time = earliest === undefined ? undefined : expiryTime(earliest);
+  if (earliest !== undefined && time === undefined) return `a lease has an impossible expiry ${earliest}`;
+  return { laptops: leases.size, leases: lines, earliestExpiry: time };
+}
+
+/** One school as found on disk. */
+export interface SchoolOnDisk {
+  readonly hostname: Hostname;
+  /** Undefined when it has no by-school file, or one that cannot be read. */
+  readonly leases?: LeaseSummary | undefined;
+  /** Its by-school file exists but cannot be read (a Problem names it). */
+  readonly unreadable?: boolean | undefined;
+  /** Its checksum file's time: written last at each regeneration, by this program and the Ruby one. */
+  readonly lastSignedAt?: Date | undefined;
+}
+
+/** A file that could not be read, and why. */
+export interface Problem {
+  readonly file: string;
+  readonly error: string;
+}
+
+export interface StatusInput {
+  readonly now: Date;
+  readonly staleSeconds: number;
+  readonly schools: readonly SchoolOnDisk[];
+  readonly record?: RunRecord | undefined;
+  /** From leases_dir/stolen.list; undefined when there is none. */
+  readonly stolen?: { readonly laptops: number; readonly changedAt: Date } | undefined;
+  readonly runInProgress: boolean;
+  readonly problems: readonly Problem[];
+  /** The schools asked about (HOST arguments); undefined for all. */
+  readonly only?: ReadonlySet<Hostname> | undefined;
+}
+
+export interface SchoolStatus {
+  readonly hostname: Hostname;
+  readonly leases?: LeaseSummary | undefined;
+  readonly unreadable?: boolean | undefined;
+  readonly daysLeft?: number | undefined;
+  readonly lastSignedAt?: Date | undefined;
+  /** When a run will re-sign it even if nothing changed; undefined when unknown (the next run will). */
+  readonly staleAt?: Date | undefined;
+  /** Whether inventario listed it at the last run over every school; undefined if unknown. */
+  readonly listed?: boolean | undefined;
+  readonly last?: SchoolRecord | undefined;
+}
+
+export type OutcomeCounts = Readonly<Record<RecordedOutcome | "unknown", number>>;
+
+export interface DeploymentStatus {
+  readonly now: Date;
+  /** Most urgent first. */
+  readonly schools: readonly SchoolStatus[];
+  readonly totals: { readonly schools: number; readonly laptops: number; readonly leases: number; readonly outcomes: OutcomeCounts };
+  readonly lastRun?: LastRun | undefined;
+  readonly lastSuccessAt?: Date | undefined;
+  readonly stolen?: { readonly laptops: number; readonly changedAt: Date; readonly fetchedAt?: Date | undefined } | undefined;
+  /** Schools with files on disk that inventario did not list at the last run over every school; undefined if no such run is recorded. */
+  readonly unlisted?: readonly Hostname[] | undefined;
+  /** The schools (or other things) that failed or were held at the last run. */
+  readonly lastRunFailures: readonly OtherFailure[];
+  readonly runInProgress: boolean;
+  readonly problems: readonly Problem[];
+}
+
+export function deploymentStatus(input: StatusInput): DeploymentStatus {
+  const { now, record } = input;
+  const listed = record?.listed && new Set(record.listed.hostnames);
+  const schools = input.schools.map((school): SchoolStatus => {
+    const expiry = school.leases?.earliestExpiry;
+    const staleAt = school.lastSignedAt && new Date(school.lastSignedAt.getTime() + input.staleSeconds * 1000);
+    return {
+      ...school,
+      daysLeft: expiry && (expiry.getTime() - now.getTime()) / DAY_MS,
+      staleAt,
+      listed: listed?.has(school.hostname),
+      last: record?.schools.get(school.hostname),
+    };
+  });
+  schools.sort(byUrgency);
+  const outcomes = { regenerated: 0, "up to date": 0, failed: 0, held: 0, unknown: 0 };
+  for (const school of schools) outcomes[school.last?.outcome ?? "unknown"] += 1;
+  const onDisk = schools.filter((school) => school.leases !== undefined);
+  return {
+    now,
+    schools,
+    totals: {
+      schools: schools.length,
+      laptops: onDisk.reduce((sum, school) => sum + (school.leases?.laptops ?? 0), 0),
+      leases: onDisk.reduce((sum, school) => sum + (school.leases?.leases ?? 0), 0),
+      outcomes,
+    },
+    lastRun: record?.lastRun,
+    lastSuccessAt: record?.lastSuccessAt,
+    stolen: input.stolen && { ...input.stolen, fetchedAt: record?.stolenListFetchedAt },
+    unlisted: listed && onDisk.filter((school) => !listed.has(school.hostname)).map((school) => school.hostname),
+    lastRunFailures: lastRunFailures(schools, record?.lastRun, input.only),
+    runInProgress: input.runInProgress,
+    problems: input.problems,
+  };
+}
+
+/** A school asked about by name that nothing here knows: no lease file, no checksum, no recorded outcome. */
+export function isUnknownSchool(school: SchoolStatus): boolean {
+  return school.leases === undefined && !school.unreadable && school.lastSignedAt === undefined && school.last === undefined;
+}
+
+/**
+ * Schools with no leases on disk first (a listed school whose first signing failed), then by
+ * earliest expiry, then those with nothing that expires (an empty school); at equal rank a
+ * school that failed or was held comes first, then byte order.
+ */
+function byUrgency(a: SchoolStatus, b: SchoolStatus): number {
+  const rank = (s: SchoolStatus): number => (s.leases === undefined ? 0 : s.leases.earliestExpiry ? 1 : 2);
+  const time = (s: SchoolStatus): number => s.leases?.earliestExpiry?.getTime() ?? 0;
+  const troubled = (s: SchoolStatus): number => (s.last?.outcome === "failed" || s.last?.outcome === "held" ? 0 : 1);
+  return rank(a) - rank(b) || time(a) - time(b) || troubled(a) - troubled(b) || byteOrder(a.hostname, b.hostname);
+}
+
+function lastRunFailures(
+  schools: readonly SchoolStatus[],
+  run: LastRun | undefined,
+  only: ReadonlySet<Hostname> | undefined,
+): OtherFailure[] {
+  if (run === undefined) return [];
+  const fromRun = (last: SchoolRecord | undefined): last is SchoolRecord & { outcome: "failed" | "held" } =>
+    last !== undefined && last.at.getTime() === run.startedAt.getTime() && (last.outcome === "failed" || last.outcome === "held");
+  const failures: OtherFailure[] = [];
+  for (const school of [...schools].sort((a, b) => byteOrder(a.hostname, b.hostname)))
+    if (fromRun(school.last)) failures.push({ name: school.hostname, outcome: school.last.outcome, reason: school.last.reason ?? "" });
+  return only === undefined ? [...failures, ...run.otherFailures] : failures;
+}

@@ -1,0 +1,114 @@
+// `status --check`: the deployment's state as one Monitoring Plugins line
+// (`LEASEGEN OK - … | perfdata`) and exit status, so Nagios, Icinga, Zabbix or Sensu run it as is.
+// CRITICAL: a school's earliest lease expires within `criticalDays`, or no run over every school
+// ended with exit 0 or 3 within `maxAgeHours`. WARNING: an expiry within `warningDays`, or the
+// last run had failures. UNKNOWN: the records cannot be read.
+import type { DeploymentStatus, SchoolStatus } from "./deployment-status.js";
+import { printable, relativeTime } from "./status-output.js";
+
+export const CheckState = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 } as const;
+export type CheckState = (typeof CheckState)[keyof typeof CheckState];
+
+export interface Thresholds {
+  readonly warningDays: number;
+  readonly criticalDays: number;
+  readonly maxAgeHours: number;
+}
+
+export const DEFAULT_THRESHOLDS: Thresholds = { warningDays: 7, criticalDays: 3, maxAgeHours: 24 };
+
+export interface CheckResult {
+  readonly state: CheckState;
+  readonly line: string;
+}
+
+/** How many schools a message names before `and N more`. */
+const FIRST_FEW = 3;
+
+const NAMES = ["OK", "WARNING", "CRITICAL", "UNKNOWN"] as const;
+
+function checkLine(state: CheckState, text: string, perfdata: readonly string[] = []): CheckResult {
+  const data = perfdata.length > 0 ? ` | ${perfdata.join(" ")}` : "";
+  return { state, line: `LEASEGEN ${NAMES[state]} - ${text}${data}\n` };
+}
+
+/** Bad options, an unreadable configuration: the plugin cannot tell. */
+export function unknownCheck(why: string): CheckResult {
+  return checkLine(CheckState.UNKNOWN, printable(why));
+}
+
+export function checkStatus(status: DeploymentStatus, thresholds: Thresholds): CheckResult {
+  const { problems } = status;
+  if (problems.length > 0) {
+    const more = problems.length > 1 ? `; and ${problems.length - 1} more` : "";
+    const first = problems[0] as (typeof problems)[number];
+    return unknownCheck(`cannot read ${first.file}: ${first.error}${more}`);
+  }
+  const critical = [...expiring(status.schools, -Infinity, thresholds.criticalDays), ...staleRuns(status, thresholds)];
+  const warning = [...expiring(status.schools, thresholds.criticalDays, thresholds.warningDays), ...lastRunTrouble(status)];
+  const state = critical.length > 0 ? CheckState.CRITICAL : warning.length > 0 ? CheckState.WARNING : CheckState.OK;
+  const text = state === CheckState.OK ? healthy(status) : [...critical, ...warning].join("; ");
+  return checkLine(state, printable(text), perfdata(status, thresholds));
+}
+
+function firstFew(names: readonly string[]): string {
+  const more = names.length > FIRST_FEW ? ` and ${names.length - FIRST_FEW} more` : "";
+  return names.slice(0, FIRST_FEW).join(", ") + more;
+}
+
+const daysText = (days: number): string => (days < 0 ? "expired" : `${days.toFixed(1)} days`);
+
+/** Schools whose earliest lease expires in more than `from` and at most `to` days (most urgent first). */
+function expiring(schools: readonly SchoolStatus[], from: number, to: number): string[] {
+  const hits = schools.filter((school) => school.daysLeft !== undefined && school.daysLeft > from && school.daysLeft <= to);
+  if (hits.length === 0) return [];
+  const names = hits.map((school) => `${school.hostname} (${daysText(school.daysLeft as number)})`);
+  return [`${hits.length} school${hits.length > 1 ? "s" : ""} with leases expiring within ${to} days: ${firstFew(names)}`];
+}
+
+function staleRuns(status: DeploymentStatus, thresholds: Thresholds): string[] {
+  const success = status.lastSuccessAt;
+  if (success === undefined) return ["no successful run recorded (never run here, or not since the Ruby program)"];
+  const hours = (status.now.getTime() - success.getTime()) / 3_600_000;
+  return hours > thresholds.maxAgeHours
+    ? [`no successful run for ${hours.toFixed(1)} hours (max ${thresholds.maxAgeHours}): is cron running, is inventario reachable?`]
+    : [];
+}
+
+function lastRunTrouble(status: DeploymentStatus): string[] {
+  const run = status.lastRun;
+  const trouble: string[] = [];
+  const failed = status.lastRunFailures.filter((failure) => failure.outcome === "failed").map((failure) => failure.name);
+  const held = status.lastRunFailures.filter((failure) => failure.outcome === "held").map((failure) => failure.name);
+  if (failed.length > 0) trouble.push(`last run: ${failed.length} failed: ${firstFew(failed)}`);
+  if (held.length > 0) trouble.push(`last run: ${held.length} held until --force: ${firstFew(held)}`);
+  if (run?.error !== undefined) trouble.push(`last run did nothing (exit ${run.exitCode}): ${run.error}`);
+  if (run?.stolenListFailed) trouble.push("last run could not fetch the stolen list");
+  return trouble;
+}
+
+function healthy(status: DeploymentStatus): string {
+  const { totals } = status;
+  const first = status.schools.find((school) => school.daysLeft !== undefined);
+  const expiry = first ? `earliest expiry in ${daysText(first.daysLeft as number)} (${first.hostname})` : "no lease expires";
+  const success = status.lastSuccessAt ? `; last successful run ${relativeTime(status.lastSuccessAt, status.now)}` : "";
+  return `${totals.schools} schools, ${totals.laptops} laptops; ${expiry}${success}`;
+}
+
+/** Monitoring Plugins performance data: 'label'=value[UOM];[warn];[crit];[min];[max]. */
+function perfdata(status: DeploymentStatus, thresholds: Thresholds): string[] {
+  const data = [`schools=${status.totals.schools};;;0`, `laptops=${status.totals.laptops};;;0`];
+  const first = status.schools.find((school) => school.daysLeft !== undefined);
+  // `N:` alerts below N: fewer days left than the threshold.
+  if (first) data.push(`earliest_expiry_days=${round(first.daysLeft as number)};${thresholds.warningDays}:;${thresholds.criticalDays}:`);
+  const failures = status.lastRunFailures;
+  data.push(`failed=${failures.filter((f) => f.outcome === "failed").length};;;0`);
+  data.push(`held=${failures.filter((f) => f.outcome === "held").length};;;0`);
+  if (status.lastSuccessAt) {
+    const age = Math.max(0, Math.round((status.now.getTime() - status.lastSuccessAt.getTime()) / 1000));
+    data.push(`last_success_age=${age}s;;${thresholds.maxAgeHours * 3600};0`);
+  }
+  return data;
+}
+
+const round = (n: number): number => Math.round(n * 100) / 100;

@@ -1,0 +1,88 @@
+// Reads what `status` and the metrics show, from local files only: the by-school files, the
+// checksum files' times, the run record, stolen.list, and whether a run holds the lock (probed,
+// never taken). It writes nothing and creates no directory, so it works during a run and for a
+// member of the service group. A file it cannot read becomes a Problem naming it, never a guess.
+import { readFile } from "node:fs/promises";
+import { readSchoolFile } from "../core/canonical-json.js";
+import type { Config } from "../core/config.js";
+import { deploymentStatus, summarizeLeases, type DeploymentStatus, type Problem, type SchoolOnDisk } from "../core/deployment-status.js";
+import { byteOrder, type Hostname } from "../core/domain.js";
+import type { RunRecord } from "../core/run-record.js";
+import { describe } from "../errors.js";
+import { eachLimited } from "./each-limited.js";
+import { isLocked } from "./lock.js";
+import { OutputStore } from "./output-store.js";
+import { StateStore } from "./state-store.js";
+
+export interface ReadOptions {
+  /** Only these schools (HOST arguments); all by default. */
+  readonly only?: readonly Hostname[] | undefined;
+  /** The record just written by the run, rather than reading it back. */
+  readonly record?: RunRecord | undefined;
+}
+
+export async function readDeploymentStatus(config: Config, now: Date, options: ReadOptions = {}): Promise<DeploymentStatus> {
+  const state = new StateStore(config.stateDir);
+  const outputs = new OutputStore(config.leasesDir, await state.ownedSchools().catch(() => new Set<string>()));
+  const problems: Problem[] = [];
+  const record = options.record ?? (await readRecord(state, problems));
+  const hostnames = options.only ?? (await allHostnames(outputs, record, problems));
+  const schools: SchoolOnDisk[] = [];
+  await eachLimited(hostnames, 16, async (hostname) => {
+    const [leases, checksum] = await Promise.all([readLeases(outputs, hostname, problems), state.readChecksum(hostname)]);
+    schools.push({ hostname, ...leases, lastSignedAt: checksum?.writtenAt });
+  });
+  const changedAt = await outputs.stolenListChangedAt();
+  const stolen = changedAt && { laptops: (await outputs.readPreviousStolen())?.size ?? 0, changedAt };
+  const runInProgress = await isLocked(config.stateDir);
+  problems.sort((a, b) => byteOrder(a.file, b.file));
+  const only = options.only && new Set(options.only);
+  return deploymentStatus({ now, staleSeconds: config.staleSeconds, schools, record, stolen, runInProgress, problems, only });
+}
+
+async function readRecord(state: StateStore, problems: Problem[]): Promise<RunRecord | undefined> {
+  try {
+    return await state.readRunRecord();
+  } catch (error) {
+    problems.push(problemOf(state.runRecordFile, error));
+    return undefined;
+  }
+}
+
+/** Every school with a by-school file or a recorded outcome (a listed school may have no file yet). */
+async function allHostnames(outputs: OutputStore, record: RunRecord | undefined, problems: Problem[]): Promise<Hostname[]> {
+  const onDisk = await outputs.schoolHostnames().catch((error: unknown) => {
+    problems.push(problemOf(outputs.schoolDir, error));
+    return [];
+  });
+  return [...new Set([...onDisk, ...(record?.schools.keys() ?? [])])];
+}
+
+/** The school file summed up: none if there is none, or `unreadable` (and a Problem naming it). */
+async function readLeases(outputs: OutputStore, hostname: Hostname, problems: Problem[]): Promise<Partial<SchoolOnDisk>> {
+  const path = outputs.schoolFile(hostname);
+  const unreadable = (error: unknown): Partial<SchoolOnDisk> => {
+    problems.push(problemOf(path, error));
+    return { unreadable: true };
+  };
+  let text: string;
+  try {
+    // Leases are ASCII; latin1 is the cheapest exact decoding.
+    text = await readFile(path, "latin1");
+  } catch (error) {
+    // Gone: never written, or removed by a run since the directory was listed.
+    return (error as NodeJS.ErrnoException).code === "ENOENT" ? {} : unreadable(error);
+  }
+  try {
+    const summary = summarizeLeases(readSchoolFile(text));
+    return typeof summary === "string" ? unreadable(new Error(summary)) : { leases: summary };
+  } catch (error) {
+    return unreadable(error);
+  }
+}
+
+/** The file, and what is wrong with it without the file's name again. */
+function problemOf(file: string, error: unknown): Problem {
+  const message = describe(error);
+  return { file, error: message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message };
+}

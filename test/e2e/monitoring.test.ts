@@ -1,0 +1,185 @@
+// Issue 8 §3 through the bundle: each `status --check` state, driven by a test inventario whose
+// lease duration is short and by the max-age rule; the metrics file, read by a real parser.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { test } from "node:test";
+import { laptop } from "../support/datasets.js";
+import { runBundle, runCommand, useDemoDeployment } from "../support/harness.js";
+import { metricValue, parseMetrics } from "../support/metrics-file.js";
+import { SCHOOL1, SCHOOL2, check, editRunRecord, expiryIn, runRecordPath } from "../support/status-helpers.js";
+
+const demo = useDemoDeployment();
+const HOUR = 3_600_000;
+
+test("OK: leases three weeks ahead and a recent run; the performance data", async () => {
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
+  const ok = await check(demo.deployment);
+  assert.equal(ok.code, 0);
+  assert.match(
+    ok.stdout,
+    /^LEASEGEN OK - 3 schools, 7 laptops; earliest expiry in 2\d\.\d days \(schoolserver\.escuela\d\..*\); last successful run \d+ min ago \| schools=3;;;0 laptops=7;;;0 earliest_expiry_days=2\d(\.\d+)?;7:;3: failed=0;;;0 held=0;;;0 last_success_age=\d+s;;86400;0\n$/,
+  );
+});
+
+test("WARNING and CRITICAL: a school whose inventario gives short leases, within --warning or --critical days", async () => {
+  demo.server.dataset.schools.get(SCHOOL2)!.expiry = expiryIn(5);
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
+  const warning = await check(demo.deployment);
+  assert.equal(warning.code, 1);
+  assert.match(
+    warning.stdout,
+    new RegExp(`^LEASEGEN WARNING - 1 school with leases expiring within 7 days: ${SCHOOL2} \\(\\d\\.\\d days\\) \\| `),
+  );
+  assert.equal((await check(demo.deployment, ["--warning", "4"])).code, 0);
+
+  demo.server.dataset.schools.get(SCHOOL1)!.expiry = expiryIn(2);
+  assert.equal((await runBundle(["--force", SCHOOL1], demo.deployment)).code, 0);
+  const critical = await check(demo.deployment);
+  assert.equal(critical.code, 2);
+  assert.match(
+    critical.stdout,
+    new RegExp(`^LEASEGEN CRITICAL - 1 school with leases expiring within 3 days: ${SCHOOL1} \\(\\d\\.\\d days\\); 1 school .*${SCHOOL2}`),
+  );
+  assert.equal((await check(demo.deployment, ["--critical", "1", "--warning", "1.5"])).code, 0);
+  assert.equal((await check(demo.deployment, [SCHOOL2])).code, 1, "HOST arguments limit the check too");
+});
+
+test("WARNING: the last run had a failed and a held school, named", async () => {
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
+  demo.server.dataset.schools.get(SCHOOL1)!.atRoot = true;
+  demo.server.dataset.schools.get(SCHOOL2)!.laptops = [laptop(3)];
+  assert.equal((await runBundle([], demo.deployment)).code, 3);
+  const warning = await check(demo.deployment);
+  assert.equal(warning.code, 1);
+  assert.match(
+    warning.stdout,
+    new RegExp(
+      `^LEASEGEN WARNING - last run: 1 failed: ${SCHOOL1}; last run: 1 held until --force: ${SCHOOL2} \\| .* failed=1;;;0 held=1;;;0 `,
+    ),
+  );
+});
+
+test("CRITICAL: no run over every school ended with exit 0 or 3 within --max-age hours", async () => {
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
+  await editRunRecord(demo.deployment, (document) => (document["lastSuccessAt"] = new Date(Date.now() - 25 * HOUR).toISOString()));
+  const stale = await check(demo.deployment);
+  assert.equal(stale.code, 2);
+  assert.match(
+    stale.stdout,
+    /^LEASEGEN CRITICAL - no successful run for 25\.0 hours \(max 24\): is cron running, is inventario reachable\? \| /,
+  );
+  assert.equal((await check(demo.deployment, ["--max-age", "48"])).code, 0);
+
+  assert.equal((await runBundle([SCHOOL2], demo.deployment)).code, 0);
+  assert.equal((await check(demo.deployment)).code, 2, "a run limited to some schools does not count");
+  await demo.deployment.writeConfig({ site: "http://127.0.0.1:9/inventario/" });
+  assert.equal((await runBundle([], demo.deployment)).code, 4);
+  await demo.deployment.writeConfig();
+  const dead = await check(demo.deployment);
+  assert.equal(dead.code, 2);
+  assert.match(dead.stdout, /no successful run for 25\.0 hours .*; last run did nothing \(exit 4\): school list: .*ECONNREFUSED/);
+
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
+  assert.equal((await check(demo.deployment)).code, 0);
+});
+
+test("CRITICAL on a fresh deployment; UNKNOWN when a record cannot be read or the options are wrong", async () => {
+  const fresh = await check(demo.deployment);
+  assert.equal(fresh.code, 2);
+  assert.match(fresh.stdout, /^LEASEGEN CRITICAL - no successful run recorded/);
+
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
+  await writeFile(runRecordPath(demo.deployment), "garbage");
+  const unknown = await check(demo.deployment);
+  assert.equal(unknown.code, 3);
+  assert.equal(unknown.stdout, `LEASEGEN UNKNOWN - cannot read ${runRecordPath(demo.deployment)}: not a run record: not JSON\n`);
+
+  const cases: [string[], RegExp][] = [
+    [["--warning", "soon"], /--warning must be a positive number, not "soon"/],
+    [["--critical", "10"], /--critical must not be more than --warning/],
+    [["--max-age", "0"], /--max-age must be a positive number/],
+    [["../etc"], /hostname "\.\.\/etc" contains a \//],
+    [["--config", join(demo.deployment.dir, "none.conf")], /none\.conf: cannot read the configuration/],
+  ];
+  for (const [args, why] of cases) {
+    const result = await check(demo.deployment, args);
+    assert.equal(result.code, 3, args.join(" "));
+    assert.match(result.stdout, /^LEASEGEN UNKNOWN - /);
+    assert.match(result.stdout, why);
+  }
+  const misplaced = await runBundle(["status", "--warning", "3"], demo.deployment);
+  assert.equal(misplaced.code, 2);
+  assert.match(misplaced.stderr, /--warning, --critical and --max-age go with --check/);
+});
+
+async function useMetricsFile(): Promise<string> {
+  const dir = join(demo.deployment.dir, "textfile_collector");
+  await mkdir(dir);
+  const path = join(dir, "inventario-leasegen.prom");
+  await demo.deployment.writeConfig({ metrics_file: path });
+  return path;
+}
+
+test("metrics_file: every run ends by writing it; a real parser reads every metric", async () => {
+  const path = await useMetricsFile();
+  demo.server.dataset.schools.get(SCHOOL2)!.expiry = "20301231T060000Z";
+  assert.equal((await runBundle(["--dry-run"], demo.deployment)).code, 0);
+  assert.equal(await stat(path).catch(() => undefined), undefined, "not by a dry run");
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
+  assert.equal((await stat(path)).mode & 0o777, 0o644);
+  const text = await readFile(path, "utf8");
+  const metrics = parseMetrics(text);
+  const record = JSON.parse(await readFile(runRecordPath(demo.deployment), "utf8")) as {
+    lastRun: { finishedAt: string };
+    lastSuccessAt: string;
+  };
+  const seconds = (iso: string): number => new Date(iso).getTime() / 1000;
+  assert.equal(metricValue(metrics, "leasegen_last_run_timestamp_seconds"), seconds(record.lastRun.finishedAt));
+  assert.equal(metricValue(metrics, "leasegen_last_run_exit_status"), 0);
+  assert.equal(metricValue(metrics, "leasegen_last_success_timestamp_seconds"), seconds(record.lastSuccessAt));
+  assert.ok((metricValue(metrics, "leasegen_last_run_duration_seconds") ?? -1) >= 0);
+  assert.equal(metricValue(metrics, "leasegen_schools", { outcome: "regenerated" }), 3);
+  assert.equal(metricValue(metrics, "leasegen_last_run_leases_signed"), 8);
+  assert.equal(metricValue(metrics, "leasegen_laptops_with_lease"), 7);
+  assert.equal(metricValue(metrics, "leasegen_stolen_laptops"), 2);
+  assert.equal(
+    metricValue(metrics, "leasegen_school_earliest_lease_expiry_timestamp_seconds", { hostname: SCHOOL2 }),
+    seconds("2030-12-31T06:00:00Z"),
+  );
+  const school1 = metricValue(metrics, "leasegen_school_earliest_lease_expiry_timestamp_seconds", { hostname: SCHOOL1 });
+  assert.equal(metricValue(metrics, "leasegen_earliest_lease_expiry_timestamp_seconds"), school1);
+
+  await demo.deployment.writeConfig({ metrics_file: path, site: "http://127.0.0.1:9/inventario/" });
+  assert.equal((await runBundle([], demo.deployment)).code, 4);
+  const dead = parseMetrics(await readFile(path, "utf8"));
+  assert.equal(metricValue(dead, "leasegen_last_run_exit_status"), 4);
+  assert.equal(metricValue(dead, "leasegen_last_success_timestamp_seconds"), seconds(record.lastSuccessAt));
+  assert.equal(metricValue(dead, "leasegen_laptops_with_lease"), 7);
+});
+
+test("metrics_file that cannot be written: a warning, and the run's exit status is unchanged", async () => {
+  const path = await useMetricsFile();
+  await rm(join(path, ".."), { recursive: true });
+  const result = await runBundle([], demo.deployment);
+  assert.equal(result.code, 0);
+  assert.match(result.stderr, /^inventario-leasegen: warning: cannot write metrics_file .*inventario-leasegen\.prom: ENOENT/);
+  assert.equal((await check(demo.deployment)).code, 0, "the run was recorded");
+});
+
+const promtool = ((): boolean => {
+  try {
+    execFileSync("promtool", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+test("metrics_file passes promtool check metrics", { skip: promtool ? false : "promtool is not installed" }, async () => {
+  const path = await useMetricsFile();
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
+  const result = await runCommand("sh", ["-c", 'promtool check metrics < "$1"', "sh", path]);
+  assert.equal(result.code, 0, result.stdout + result.stderr);
+});

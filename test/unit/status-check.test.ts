@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { deploymentStatus } from "../../src/core/deployment-status.js";
+import type { Hostname } from "../../src/core/domain.js";
+import type { RunRecord, SchoolRecord } from "../../src/core/run-record.js";
+import { CheckState, DEFAULT_THRESHOLDS, checkStatus, unknownCheck } from "../../src/core/status-check.js";
+import { NOW, h, input, lastRun, school } from "../support/status-fixtures.js";
+
+const HOUR = 3_600_000;
+
+/** A record whose last run over every school succeeded `hoursAgo` hours before NOW. */
+function record(hoursAgo = 1, schools: [Hostname, SchoolRecord][] = [], extra: Partial<RunRecord> = {}): RunRecord {
+  const run = lastRun({ startedAt: new Date(NOW.getTime() - hoursAgo * HOUR), finishedAt: new Date(NOW.getTime() - hoursAgo * HOUR) });
+  return { lastRun: run, lastSuccessAt: run.finishedAt, schools: new Map(schools), ...extra };
+}
+
+const check = (...args: Parameters<typeof input>): ReturnType<typeof checkStatus> =>
+  checkStatus(deploymentStatus(input(...args)), DEFAULT_THRESHOLDS);
+
+test("OK: every lease far enough, a recent success; one line with performance data", () => {
+  const result = check([school("a", 20), school("b", 10), school("empty", undefined)], record());
+  assert.equal(result.state, CheckState.OK);
+  assert.equal(
+    result.line,
+    "LEASEGEN OK - 3 schools, 4 laptops; earliest expiry in 10.0 days (b.example.org); last successful run 60 min ago" +
+      " | schools=3;;;0 laptops=4;;;0 earliest_expiry_days=10;7:;3: failed=0;;;0 held=0;;;0 last_success_age=3600s;;86400;0\n",
+  );
+});
+
+test("WARNING: an expiry within --warning days, naming the first few schools", () => {
+  const schools = ["a", "b", "c", "d", "e"].map((name, i) => school(name, 4 + i / 10));
+  const result = check([...schools, school("far", 30)], record());
+  assert.equal(result.state, CheckState.WARNING);
+  assert.match(
+    result.line,
+    /^LEASEGEN WARNING - 5 schools with leases expiring within 7 days: a\.example\.org \(4\.0 days\), b\.example\.org \(4\.1 days\), c\.example\.org \(4\.2 days\) and 2 more \| /,
+  );
+  assert.match(result.line, / earliest_expiry_days=4;7:;3: /);
+});
+
+test("WARNING: the last run had failed or held schools, or could do nothing", () => {
+  const rec = record(1);
+  const at = rec.lastRun?.startedAt as Date;
+  const failing = record(1, [
+    [h("a"), { outcome: "failed", reason: "HTTP 500", at }],
+    [h("b"), { outcome: "held", reason: "shrink", at }],
+  ]);
+  const result = check([school("a", 20), school("b", 20)], failing);
+  assert.equal(result.state, CheckState.WARNING);
+  assert.match(
+    result.line,
+    /^LEASEGEN WARNING - last run: 1 failed: a\.example\.org; last run: 1 held until --force: b\.example\.org \| .* failed=1;;;0 held=1;;;0 /,
+  );
+
+  const dead: RunRecord = { ...rec, lastRun: lastRun({ exitCode: 4, error: "school list: ECONNREFUSED" }) };
+  const deadResult = check([school("a", 20)], dead);
+  assert.equal(deadResult.state, CheckState.WARNING);
+  assert.match(deadResult.line, /last run did nothing \(exit 4\): school list: ECONNREFUSED/);
+});
+
+test("CRITICAL: an expiry within --critical days (or past), or no successful run within --max-age hours", () => {
+  const soon = check([school("a", 2), school("gone", -1), school("b", 5)], record());
+  assert.equal(soon.state, CheckState.CRITICAL);
+  assert.match(
+    soon.line,
+    /^LEASEGEN CRITICAL - 2 schools with leases expiring within 3 days: gone\.example\.org \(expired\), a\.example\.org \(2\.0 days\); 1 school with leases expiring within 7 days: b\.example\.org \(5\.0 days\) \| /,
+  );
+
+  const stale = check([school("a", 20)], record(25));
+  assert.equal(stale.state, CheckState.CRITICAL);
+  assert.match(stale.line, /no successful run for 25\.0 hours \(max 24\)/);
+  assert.match(stale.line, / last_success_age=90000s;;86400;0$/m);
+  const tolerant = checkStatus(deploymentStatus(input([school("a", 20)], record(25))), { ...DEFAULT_THRESHOLDS, maxAgeHours: 48 });
+  assert.equal(tolerant.state, CheckState.OK);
+
+  const never = check([school("a", 20)]);
+  assert.equal(never.state, CheckState.CRITICAL);
+  assert.match(never.line, /no successful run recorded/);
+});
+
+test("the thresholds are the options'", () => {
+  const status = deploymentStatus(input([school("a", 5)], record()));
+  assert.equal(checkStatus(status, { warningDays: 4, criticalDays: 2, maxAgeHours: 24 }).state, CheckState.OK);
+  assert.equal(checkStatus(status, { warningDays: 10, criticalDays: 6, maxAgeHours: 24 }).state, CheckState.CRITICAL);
+});
+
+test("UNKNOWN: a file cannot be read, named, whatever else holds", () => {
+  const problems = [
+    { file: "/var/x/run-record.json", error: "not a run record: not JSON" },
+    { file: "/var/x/by-school/b.example.org", error: "bad" },
+  ];
+  const result = check([school("a", 1)], undefined, { problems });
+  assert.equal(result.state, CheckState.UNKNOWN);
+  assert.equal(result.line, "LEASEGEN UNKNOWN - cannot read /var/x/run-record.json: not a run record: not JSON; and 1 more\n");
+  assert.equal(unknownCheck("bad\noption").line, "LEASEGEN UNKNOWN - bad?option\n", "always one line");
+});
