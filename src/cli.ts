@@ -6,9 +6,10 @@ import { ExitCode } from "./errors.js";
 import { DEFAULT_CONFIG_PATH } from "./io/config-file.js";
 import type { CommandContext, CommandIo, RegisterCommand } from "./commands/command.js";
 import { registerRun } from "./commands/run.js";
+import { registerVerify } from "./commands/verify.js";
 
 /** The commands besides the run, in the order --help lists them. */
-const COMMANDS: readonly RegisterCommand[] = [];
+const COMMANDS: readonly RegisterCommand[] = [registerVerify];
 
 /** Parses the command line, runs the chosen command, and resolves to the exit status. */
 export async function runCommandLine(argv: readonly string[], io: CommandIo): Promise<ExitCode> {

@@ -1,0 +1,60 @@
+// Reading leases_dir for `verify`: it writes nothing, and never follows a symbolic link (a
+// link under leases_dir could point anywhere) nor blocks on a FIFO or a device. Every path is
+// built from names that core/lease-tree.ts accepted.
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync } from "node:fs";
+import { readdir } from "node:fs/promises";
+import type { EntryType, TreeEntry } from "../core/lease-tree.js";
+import { describe } from "../errors.js";
+
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+export type ReadResult = { readonly bytes: Buffer } | { readonly missing: true } | { readonly error: string };
+
+function typeOf(entry: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): EntryType {
+  if (entry.isSymbolicLink()) return "symlink";
+  if (entry.isDirectory()) return "directory";
+  return entry.isFile() ? "file" : "other";
+}
+
+/** What is at `path`, without following a link; undefined when nothing is. */
+export function entryType(path: string): EntryType | undefined {
+  try {
+    return typeOf(lstatSync(path));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+/** The entries of a directory; none when it does not exist. */
+export async function listEntries(dir: string): Promise<TreeEntry[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return [];
+    throw error;
+  });
+  return entries.map((entry) => ({ name: entry.name, type: typeOf(entry) }));
+}
+
+/**
+ * A regular file's bytes. Synchronous on purpose: a lease file is a few hundred bytes in the page
+ * cache, read in microseconds, and verify reads tens of thousands of them while the verifying
+ * workers run on the other cores.
+ */
+export function readRegularFile(path: string): ReadResult {
+  let fd: number;
+  try {
+    fd = openSync(path, READ_FLAGS);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return { missing: true };
+    return { error: code === "ELOOP" ? "a symbolic link: not followed" : `cannot be read: ${describe(error)}` };
+  }
+  try {
+    if (!fstatSync(fd).isFile()) return { error: "not a regular file" };
+    return { bytes: readFileSync(fd) };
+  } catch (error) {
+    return { error: `cannot be read: ${describe(error)}` };
+  } finally {
+    closeSync(fd);
+  }
+}
