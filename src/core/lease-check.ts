@@ -50,23 +50,49 @@ export interface LeaseTextCheck {
   readonly lineCount: number;
 }
 
-/** Checks a serial's stored lease text (a by-school value): every line, and their order. */
-export function checkLeaseText(serial: Serial, text: string, keyId: string, now: Date): LeaseTextCheck {
-  const pieces = splitLeaseLines(text);
-  const problems: LeaseProblem[] = [];
-  const lines: CheckedLine[] = [];
-  if (pieces.length === 0) problems.push({ kind: "bad-line", what: "no lease line" });
-  pieces.forEach((piece, i) => {
-    const checked = checkLeaseLine(serial, piece, i + 1, keyId, now);
-    if ("kind" in checked) problems.push(checked);
-    else lines.push(checked);
-  });
-  if (pieces.length > 1 && serialLeaseText([...new Set(pieces)]) !== text)
-    problems.push({ kind: "bad-line", what: "its lease lines are not sorted and distinct" });
-  return { lines, problems, lineCount: pieces.length };
+/** What one line's expiry says, by expiry: a school's lines share theirs. */
+type ExpiryVerdict = LeaseProblem | undefined;
+
+/**
+ * A checker of a serial's stored lease text (a by-school value) against the configured key id
+ * and the time now: every line, and their order.
+ */
+export function leaseChecker(keyId: string, now: Date): (serial: Serial, text: string) => LeaseTextCheck {
+  const expiries = new Map<string, ExpiryVerdict>();
+  const judgeExpiry = (expiry: string): ExpiryVerdict => {
+    if (!expiries.has(expiry)) expiries.set(expiry, expiryProblem(expiry, now));
+    return expiries.get(expiry);
+  };
+  return (serial, text) => {
+    const pieces = splitLeaseLines(text);
+    const problems: LeaseProblem[] = [];
+    const lines: CheckedLine[] = [];
+    if (pieces.length === 0) problems.push({ kind: "bad-line", what: "no lease line" });
+    pieces.forEach((piece, i) => {
+      const checked = checkLeaseLine(serial, piece, i + 1, keyId, judgeExpiry);
+      if ("kind" in checked) problems.push(checked);
+      else lines.push(checked);
+    });
+    if (pieces.length > 1 && serialLeaseText([...new Set(pieces)]) !== text)
+      problems.push({ kind: "bad-line", what: "its lease lines are not sorted and distinct" });
+    return { lines, problems, lineCount: pieces.length };
+  };
 }
 
-function checkLeaseLine(serial: Serial, text: string, number: number, keyId: string, now: Date): CheckedLine | LeaseProblem {
+function expiryProblem(expiry: string, now: Date): ExpiryVerdict {
+  if (expiry === NEVER) return undefined;
+  const time = expiryTime(expiry);
+  if (time === undefined) return { kind: "bad-line", what: `expiry ${expiry} is not a real date` };
+  return time.getTime() <= now.getTime() ? { kind: "expired", what: `expired at ${expiry}` } : undefined;
+}
+
+function checkLeaseLine(
+  serial: Serial,
+  text: string,
+  number: number,
+  keyId: string,
+  judgeExpiry: (expiry: string) => ExpiryVerdict,
+): CheckedLine | LeaseProblem {
   const line = `line ${number}`;
   const fields = parseLeaseLine(text);
   if (fields === undefined) {
@@ -76,11 +102,8 @@ function checkLeaseLine(serial: Serial, text: string, number: number, keyId: str
   if (fields.serial !== serial) return { kind: "wrong-serial", what: `${line} is a lease for ${fields.serial}` };
   if (fields.keyId !== keyId)
     return { kind: "wrong-key", what: `${line} is signed with another key (key id ${fields.keyId}; the configured key's is ${keyId})` };
-  if (fields.expiry !== NEVER) {
-    const time = expiryTime(fields.expiry);
-    if (time === undefined) return { kind: "bad-line", what: `${line}: expiry ${fields.expiry} is not a real date` };
-    if (time.getTime() <= now.getTime()) return { kind: "expired", what: `${line} expired at ${fields.expiry}` };
-  }
+  const expiry = judgeExpiry(fields.expiry);
+  if (expiry) return { kind: expiry.kind, what: expiry.kind === "expired" ? `${line} ${expiry.what}` : `${line}: ${expiry.what}` };
   return { number, expiry: fields.expiry as Expiry, signature: fields.signature };
 }
 

@@ -39,7 +39,14 @@ export function isLeaseLineFor(text: string, serial: Serial, expiry: Expiry): bo
 
 /** A serial's stored value cut into its lines, each with its LF (a last piece without one is kept as is). */
 export function splitLeaseLines(text: string): string[] {
-  return text.split(/(?<=\n)/).filter((line) => line !== "");
+  const lines: string[] = [];
+  for (let start = 0; start < text.length; ) {
+    const end = text.indexOf("\n", start);
+    const next = end === -1 ? text.length : end + 1;
+    lines.push(text.slice(start, next));
+    start = next;
+  }
+  return lines;
 }
 
 /** The value stored for a serial: its lease lines sorted (one per UUID), concatenated. */

@@ -1,7 +1,7 @@
 // Reading leases_dir for `verify`: it writes nothing, and never follows a symbolic link (a
 // link under leases_dir could point anywhere) nor blocks on a FIFO or a device. Every path is
 // built from names that core/lease-tree.ts accepted.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import type { EntryType, TreeEntry } from "../core/lease-tree.js";
 import { describe } from "../errors.js";
@@ -50,8 +50,12 @@ export function readRegularFile(path: string): ReadResult {
     return { error: code === "ELOOP" ? "a symbolic link: not followed" : `cannot be read: ${describe(error)}` };
   }
   try {
-    if (!fstatSync(fd).isFile()) return { error: "not a regular file" };
-    return { bytes: readFileSync(fd) };
+    const info = fstatSync(fd);
+    if (!info.isFile()) return { error: "not a regular file" };
+    // One read of the size fstat gave: a lease file does not grow while it is read (it is replaced).
+    const bytes = Buffer.allocUnsafe(info.size);
+    const read = readSync(fd, bytes, 0, info.size, 0);
+    return { bytes: read === info.size ? bytes : bytes.subarray(0, read) };
   } catch (error) {
     return { error: `cannot be read: ${describe(error)}` };
   } finally {

@@ -2,7 +2,7 @@
 // the public key. One signature takes about as long as reading a lease file, so a tree of
 // tens of thousands of leases would be bound by one core's verifying without them.
 import type { LeasePublicKey } from "./lease-key.js";
-import { VERIFY_WORKER_ROLE, type SignatureCheck, type VerifyWorkerSetup } from "./verify-worker.js";
+import { VERIFY_WORKER_ROLE, encodeChecks, type SignatureCheck, type VerifyWorkerSetup } from "./verify-worker.js";
 import { WorkerPool } from "./worker-pool.js";
 
 export type { SignatureCheck } from "./verify-worker.js";
@@ -12,7 +12,7 @@ const MAX_CHUNK = 128;
 const WORKER_HEAP = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 };
 
 export class LeaseVerifier {
-  private readonly pool: WorkerPool<readonly SignatureCheck[], number[]>;
+  private readonly pool: WorkerPool<string, number[]>;
 
   /** `workerFile` is the program's own bundle, which becomes a verifier when started as a worker. */
   constructor(
@@ -29,7 +29,8 @@ export class LeaseVerifier {
   async verify(checks: readonly SignatureCheck[]): Promise<number[]> {
     const chunkSize = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(checks.length / (this.workers * 2))));
     const chunks: Promise<number[]>[] = [];
-    for (let start = 0; start < checks.length; start += chunkSize) chunks.push(this.pool.submit(checks.slice(start, start + chunkSize)));
+    for (let start = 0; start < checks.length; start += chunkSize)
+      chunks.push(this.pool.submit(encodeChecks(checks.slice(start, start + chunkSize))));
     return (await Promise.all(chunks)).flat();
   }
 

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import { schoolFileText } from "../../src/core/canonical-json.js";
 import type { Expiry, Serial, Uuid } from "../../src/core/domain.js";
 import { leaseLine } from "../../src/core/lease.js";
-import { checkLeaseText, checkSchoolFile, signatureProblems, signedMessages, type CheckedLine } from "../../src/core/lease-check.js";
+import { checkSchoolFile, leaseChecker, signatureProblems, signedMessages, type CheckedLine } from "../../src/core/lease-check.js";
 import { signLeaseMessage, verifyLeaseSignature } from "../../src/signers/lease-signature.js";
 import { VECTORS } from "../support/keys.js";
 
@@ -18,6 +18,8 @@ const keyId = publicDer.subarray(-32).toString("hex");
 const serial = "SHC12345678" as Serial;
 const uuid = "8BF9AC40-26F8-4BCC-A699-BE51FD366419" as Uuid;
 const now = new Date("2026-11-23T10:00:00Z");
+const checkLeaseText = (forSerial: Serial, text: string, withKeyId: string, at: Date): ReturnType<ReturnType<typeof leaseChecker>> =>
+  leaseChecker(withKeyId, at)(forSerial, text);
 const privateKey = createPrivateKey({ key: readFileSync(join(VECTORS, "lease.private")), format: "der", type: "pkcs1" });
 
 /** A lease for `serial` signed with the vector key for `uuid`, expiring at `expiry`. */

@@ -25,7 +25,7 @@ test("verifies a batch across workers, in order, naming which message each signa
     const flipped = (signature: string): string => `${signature.slice(0, 10)}${signature[10] === "0" ? "1" : "0"}${signature.slice(11)}`;
     const checks = messages.map((message, i) => {
       if (i % 3 === 0) return { messages: [message], signature: signatures[i] as string };
-      if (i % 3 === 1) return { messages: ["another message", message], signature: signatures[i] as string };
+      if (i % 3 === 1) return { messages: ["another:message", message], signature: signatures[i] as string };
       return {
         messages: [message],
         signature: i % 2 === 0 ? flipped(signatures[i] as string) : signLeaseMessage(other.privateKey, 2048, message),
