@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import type { Config } from "../core/config.js";
+import type { RunProgress } from "../core/progress.js";
 import { exitCodeOf, summarize, summaryLine, type RunReport } from "../core/report.js";
 import { ExitCode, FatalError, describe } from "../errors.js";
 import { readConfigFile } from "../io/config-file.js";
@@ -10,6 +11,7 @@ import { InventarioClient } from "../io/inventario-client.js";
 import { acquireLock } from "../io/lock.js";
 import { openLog, type Log } from "../io/log.js";
 import { OutputStore } from "../io/output-store.js";
+import { ProgressLine } from "../io/progress-line.js";
 import { StateStore } from "../io/state-store.js";
 import { run } from "../run/run.js";
 import { BiosCryptoSigner } from "../signers/bios-crypto-signer.js";
@@ -69,10 +71,13 @@ async function runCommand(cli: RunOptions, io: CommandIo): Promise<ExitCode> {
     return ExitCode.AlreadyRunning;
   }
   const state = new StateStore(config.stateDir);
-  const log = openLog(state.logFile, stderrLine(io));
+  // On a terminal, a self-updating progress line; error lines are printed above it.
+  const progress = ProgressLine.onTerminal(process.stderr, io.err);
+  const log = openLog(state.logFile, stderrLine(progress ? { ...io, err: (text) => progress.print(text) } : io));
   try {
     log.info({ force: cli.force, dryRun: cli.dryRun, hostnames: cli.hostnames, signer: config.signer }, "run started");
-    const report = await runWithConfig(config, cli, state, log);
+    const report = await runWithConfig(config, cli, state, log, progress);
+    progress?.clear();
     const code = exitCodeOf(report);
     const fields = {
       ...summarize(report),
@@ -88,12 +93,13 @@ async function runCommand(cli: RunOptions, io: CommandIo): Promise<ExitCode> {
     log.error({ stack: fatal ? undefined : (error as Error).stack }, describe(error));
     return fatal ? error.exitCode : ExitCode.NothingDone;
   } finally {
+    progress?.clear();
     log.flush();
     await lock.release();
   }
 }
 
-async function runWithConfig(config: Config, cli: RunOptions, state: StateStore, log: Log): Promise<RunReport> {
+async function runWithConfig(config: Config, cli: RunOptions, state: StateStore, log: Log, progress?: ProgressLine): Promise<RunReport> {
   const key = await loadLeaseKey(config.signingKeyPath);
   if (key.exposed) {
     const fix = "chmod o-rwx it (0640, group inventario-leasegen, is the usual setup)";
@@ -110,7 +116,15 @@ async function runWithConfig(config: Config, cli: RunOptions, state: StateStore,
   });
   try {
     const policy = { force: cli.force, staleSeconds: config.staleSeconds, maxShrinkPercent: config.maxShrinkPercent };
-    const deps = { inventario, signer, outputs: new OutputStore(config.leasesDir), state, log, now: new Date() };
+    const deps = {
+      inventario,
+      signer,
+      outputs: new OutputStore(config.leasesDir),
+      state,
+      log,
+      now: new Date(),
+      onProgress: progress && ((p: RunProgress) => progress.update(p)),
+    };
     return await run(deps, { policy, dryRun: cli.dryRun, hostnames: cli.hostnames });
   } finally {
     inventario.close();

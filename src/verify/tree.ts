@@ -43,6 +43,8 @@ async function list(dir: string, found: Found): Promise<TreeEntry[]> {
 
 /** The school files (those named, if any); the problems of by-school/'s other entries when all are checked. */
 export async function listSchools(leasesDir: string, found: Found, named?: readonly Hostname[]): Promise<Schools> {
+  if (entryType(leasesDir) === undefined)
+    found.add(leasesDir, undefined, { kind: "unreadable", what: "no such directory: no lease to verify" });
   const dir = join(leasesDir, "by-school");
   const entries = isDirectory(dir, found) ? await list(dir, found) : [];
   const names = new Set(entries.map((entry) => entry.name));

@@ -3,7 +3,8 @@
 // signatures "not checked"; verify writes nothing, needs only the public key, follows no link.
 import assert from "node:assert/strict";
 import { createPrivateKey } from "node:crypto";
-import { mkdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { mkdir, readFile, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { readSchoolFile, schoolFileText } from "../../src/core/canonical-json.js";
@@ -12,7 +13,7 @@ import { leaseLine, serialLeaseText } from "../../src/core/lease.js";
 import { signLeaseMessage } from "../../src/signers/lease-signature.js";
 import { laptop, VECTOR_LAPTOP } from "../support/datasets.js";
 import { suggestedExpiry } from "../support/inventario-server.js";
-import { readTree, runBundle, useDemoDeployment, type RunResult } from "../support/harness.js";
+import { BUNDLE, readTree, runBundle, useDemoDeployment, type RunResult } from "../support/harness.js";
 import { makeKeyPair } from "../support/keys.js";
 
 const SCHOOL1 = "schoolserver.escuela1.caacupe.paraguayeduca.org";
@@ -255,4 +256,32 @@ test("symbolic links are never followed out of leases_dir: a linked laptop file 
   await symlink(join(demo.deployment.dir, "elsewhere"), leases("by-laptop", "ZZ"));
   const linkedDir = await verifyJson();
   assert.ok(linkedDir.document.problems.some((p) => p.file === leases("by-laptop", "ZZ") && p.kind === "stray-file"));
+});
+
+test("verify works while a run holds the lock, and a missing leases_dir is a problem", async () => {
+  await firstRun();
+  const log = join(demo.deployment.stateDir, "leasegen.log");
+  const logged = (await stat(log)).size;
+  // A run of one slow school: it holds the lock and touches no other school's files.
+  demo.server.dataset.schools.set("slow.example.org", { laptops: [], delayMs: 4000 });
+  const busy = spawn(process.execPath, [BUNDLE, "--config", demo.deployment.configPath, "slow.example.org"], { stdio: "ignore" });
+  const exited = new Promise((resolve) => busy.on("exit", resolve));
+  try {
+    // "run started" is logged once the lock is taken.
+    for (let i = 0; i < 200 && (await stat(log)).size === logged; i += 1) await new Promise((r) => setTimeout(r, 25));
+    const result = await verify();
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /^OK: every lease will be accepted$/m);
+    assert.equal((await runBundle([], demo.deployment)).code, 1, "the run still held the lock");
+  } finally {
+    busy.kill("SIGKILL");
+    await exited;
+  }
+  await rm(demo.deployment.leasesDir, { recursive: true });
+  const empty = await verifyJson();
+  assert.equal(empty.result.code, 1);
+  assert.deepEqual(
+    empty.document.problems.map((p) => [p.file, p.kind]),
+    [[demo.deployment.leasesDir, "unreadable"]],
+  );
 });
