@@ -7,6 +7,8 @@ import type { EntryType, TreeEntry } from "../core/lease-tree.js";
 import { describe } from "../errors.js";
 
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+/** A school of 50,000 laptops is about 32 MB; nothing under leases_dir is read beyond this. */
+const MAX_BYTES = 256 * 1024 * 1024;
 
 export type ReadResult = { readonly bytes: Buffer } | { readonly missing: true } | { readonly error: string };
 
@@ -52,6 +54,7 @@ export function readRegularFile(path: string): ReadResult {
   try {
     const info = fstatSync(fd);
     if (!info.isFile()) return { error: "not a regular file" };
+    if (info.size > MAX_BYTES) return { error: `${info.size} bytes: far too large for a lease file` };
     // One read of the size fstat gave: a lease file does not grow while it is read (it is replaced).
     const bytes = Buffer.allocUnsafe(info.size);
     const read = readSync(fd, bytes, 0, info.size, 0);
