@@ -14,6 +14,7 @@ import { countOutputs, logLinesSince, logSize, makeBenchDeployment, type BenchDe
 import { measureLimit, type Limit } from "./limit.js";
 import { liveChildren, runMeasured, type MeasuredRun } from "./measured-run.js";
 import { describeOutcomes, describePhases, fixed, runPhases, table, type Row, type RunPhases } from "./report.js";
+import { measureVerify, type VerifyTiming } from "./verify-step.js";
 
 interface Settings {
   readonly laptops: number;
@@ -80,6 +81,7 @@ interface Regeneration {
   readonly deployment: BenchDeployment;
   readonly full: Measured;
   readonly noop: Measured;
+  readonly verify: VerifyTiming;
 }
 
 /** A full regeneration on empty directories, then a run with nothing changed. */
@@ -102,7 +104,10 @@ async function regenerate(
     const full = await measuredRun(deployment, "full", nodeArgs);
     progress(`${name}: ${full.run.wallSeconds.toFixed(2)} s; now the run with nothing changed`);
     const noop = await measuredRun(deployment, "noop", nodeArgs);
-    return { deployment, full, noop };
+    progress(`${name}: ${noop.run.wallSeconds.toFixed(2)} s; now verify`);
+    const verify = await measureVerify(deployment);
+    if (verify.run.code !== 0) throw new BenchFailure(`${name} verify exited with ${verify.run.code}:\n${verify.run.stderr.trimEnd()}`);
+    return { deployment, full, noop, verify };
   } finally {
     cleanups.splice(cleanups.indexOf(closeServer), 1);
     await closeServer();
@@ -176,7 +181,7 @@ function coreShareNote(limit: Limit): string {
 }
 
 function regenerationRows(regeneration: Regeneration, limit: Limit): Row[] {
-  const { deployment, full, noop } = regeneration;
+  const { deployment, full, noop, verify } = regeneration;
   const rate = deployment.laptops / full.run.wallSeconds;
   const schoolsPhase = full.phases?.schools;
   return [
@@ -195,6 +200,13 @@ function regenerationRows(regeneration: Regeneration, limit: Limit): Row[] {
     ["  phases", describePhases(noop.phases)],
     ["  outcome", describeOutcomes(noop.phases)],
     ["  peak rss", mb(noop.run.peakRssMb)],
+    [
+      "verify, wall",
+      secs(verify.run.wallSeconds),
+      `(reading its ${verify.files} files: ${secs(verify.readSeconds)}; target <= that + 1 s)`,
+    ],
+    ["  cpu", cpuNote(verify.run)],
+    ["  peak rss", mb(verify.run.peakRssMb)],
   ];
 }
 
@@ -215,6 +227,7 @@ function printReport(settings: Settings, limit: Limit, base: Regeneration, scale
     ["ratio_to_limit", num(ratio, 3), "target >= 0.9"],
     ["noop_s", num(base.noop.run.wallSeconds, 3), "target <= 1.5"],
     ["peak_rss_mb", num(peakRss), "target <= 150"],
+    ["verify_s", num(base.verify.run.wallSeconds, 3), `target <= read_files_s + 1 (read_files_s ${num(base.verify.readSeconds, 3)})`],
     ["", ""],
     [`${base.deployment.laptops} laptops / ${base.deployment.schools} schools`, ""],
     ...regenerationRows(base, limit),
@@ -250,6 +263,8 @@ function printReport(settings: Settings, limit: Limit, base: Regeneration, scale
     ratio_to_limit: fixed(ratio, 3),
     noop_s: fixed(base.noop.run.wallSeconds, 3),
     peak_rss_mb: fixed(peakRss, 1),
+    verify_s: fixed(base.verify.run.wallSeconds, 3),
+    read_files_s: fixed(base.verify.readSeconds, 3),
   };
   console.log(JSON.stringify(figures));
 }

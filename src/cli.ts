@@ -9,9 +9,10 @@ import { registerExport } from "./commands/export.js";
 import { registerKeygen } from "./commands/keygen.js";
 import { registerRun } from "./commands/run.js";
 import { registerStatus } from "./commands/status.js";
+import { registerVerify } from "./commands/verify.js";
 
 /** The commands besides the run, in the order --help lists them. */
-const COMMANDS: readonly RegisterCommand[] = [registerStatus, registerExport, registerKeygen];
+const COMMANDS: readonly RegisterCommand[] = [registerStatus, registerVerify, registerExport, registerKeygen];
 
 /** Parses the command line, runs the chosen command, and resolves to the exit status. */
 export async function runCommandLine(argv: readonly string[], io: CommandIo): Promise<ExitCode> {

@@ -1,14 +1,17 @@
 // The program's entry: process concerns only (umask, argv, exit status, what reaches stderr).
-// The same bundle file is also the body of the native signer's worker threads.
+// The same bundle file is also the body of the worker threads that sign and verify leases.
 import { isMainThread, workerData } from "node:worker_threads";
 import { runCommandLine } from "./cli.js";
 import { ExitCode, FatalError, describe } from "./errors.js";
 import { isSignWorker, runSignWorker } from "./signers/sign-worker.js";
+import { isVerifyWorker, runVerifyWorker } from "./signers/verify-worker.js";
 
 const complain = (line: string): void => void process.stderr.write(`inventario-leasegen: ${line}\n`);
 
 if (!isMainThread && isSignWorker(workerData)) {
   runSignWorker();
+} else if (!isMainThread && isVerifyWorker(workerData)) {
+  runVerifyWorker();
 } else {
   // Lease files are read by other services (oatslite, xs-activation): 0644 whatever cron's umask.
   process.umask(0o022);

@@ -6,6 +6,7 @@ import { caFileProblem } from "../core/ca-certificates.js";
 import type { Config } from "../core/config.js";
 import { quote } from "../core/domain.js";
 import { exitCodeAfterFailedHook } from "../core/post-hook.js";
+import type { RunProgress } from "../core/progress.js";
 import { exitCodeOf, summarize, summaryLine, type RunReport } from "../core/report.js";
 import { ExitCode, FatalError, describe } from "../errors.js";
 import { readConfigFile } from "../io/config-file.js";
@@ -13,6 +14,7 @@ import { InventarioClient } from "../io/inventario-client.js";
 import { acquireLock, type Lock } from "../io/lock.js";
 import { LogWriteError, openLog, type Log } from "../io/log.js";
 import { OutputStore } from "../io/output-store.js";
+import { ProgressLine } from "../io/progress-line.js";
 import { StateStore, StateWriteError } from "../io/state-store.js";
 import { runPostHook } from "../run/post-hook.js";
 import { recordRun } from "../run/record-run.js";
@@ -79,11 +81,15 @@ async function runCommand(cli: RunOptions, io: CommandIo): Promise<ExitCode> {
   const state = new StateStore(config.stateDir);
   const startedAt = new Date();
   const finished = { startedAt, hostnames: cli.hostnames, force: cli.force };
+  // On a terminal, a self-updating progress line; error lines are printed above it.
+  const progress = ProgressLine.onTerminal(process.stderr, io.err);
+  const shown = progress ? { ...io, err: (text: string) => progress.print(text) } : io;
   let log: Log | undefined;
   try {
-    log = openLog(cli.dryRun ? undefined : state.logFile, config.logFormat, stderrLine(io));
+    log = openLog(cli.dryRun ? undefined : state.logFile, config.logFormat, stderrLine(shown));
     log.info({ force: cli.force, dryRun: cli.dryRun, hostnames: cli.hostnames, signer: config.signer }, "run started");
-    const report = await runWithConfig(config, cli, state, log, startedAt);
+    const report = await runWithConfig(config, cli, state, log, startedAt, progress);
+    progress?.clear();
     const hookFailed = !cli.dryRun && (await runPostHook(report, config, log));
     const code = hookFailed ? exitCodeAfterFailedHook(exitCodeOf(report)) : exitCodeOf(report);
     const fields = {
@@ -97,7 +103,7 @@ async function runCommand(cli: RunOptions, io: CommandIo): Promise<ExitCode> {
     if (process.stdout.isTTY && !cli.dryRun) io.out(`${summaryLine(report)}\n`);
     return code;
   } catch (error) {
-    const code = reportRunError(error, log, io);
+    const code = reportRunError(error, log, shown);
     // A run that stopped is recorded too (for status and monitoring), unless it stopped because
     // state_dir or the log cannot be written: then --max-age will tell.
     if (!cli.dryRun && log !== undefined && !(error instanceof LogWriteError) && !(error instanceof StateWriteError)) {
@@ -106,6 +112,7 @@ async function runCommand(cli: RunOptions, io: CommandIo): Promise<ExitCode> {
     }
     return code;
   } finally {
+    progress?.clear();
     log?.close();
     await lock.release();
   }
@@ -142,7 +149,14 @@ function reportRunError(error: unknown, log: Log | undefined, io: CommandIo): Ex
   return fatal ? error.exitCode : ExitCode.NothingDone;
 }
 
-async function runWithConfig(config: Config, cli: RunOptions, state: StateStore, log: Log, now: Date): Promise<RunReport> {
+async function runWithConfig(
+  config: Config,
+  cli: RunOptions,
+  state: StateStore,
+  log: Log,
+  now: Date,
+  progress: ProgressLine | undefined,
+): Promise<RunReport> {
   const key = await loadLeaseKey(config.signingKeyPath);
   if (key.exposed) {
     const fix = "chmod o-rwx it (0640, group inventario-leasegen, is the usual setup)";
@@ -161,7 +175,8 @@ async function runWithConfig(config: Config, cli: RunOptions, state: StateStore,
   try {
     const policy = { force: cli.force, staleSeconds: config.staleSeconds, maxShrinkPercent: config.maxShrinkPercent };
     const outputs = new OutputStore(config.leasesDir, await state.ownedSchools());
-    const deps = { inventario, signer, outputs, state, log, now };
+    const onProgress = progress && ((p: RunProgress) => progress.update(p));
+    const deps = { inventario, signer, outputs, state, log, now, onProgress };
     return await run(deps, { policy, dryRun: cli.dryRun, hostnames: cli.hostnames });
   } finally {
     inventario.close();

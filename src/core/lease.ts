@@ -17,10 +17,36 @@ export function leaseLine(serial: Serial, expiry: Expiry, keyId: string, signatu
 
 const LINE = /^act01: ([A-Z0-9]{11}) K (\d{8}T\d{6}Z) sig01: sha256 ([0-9a-f]{64}) ([0-9a-f]{512})\n$/;
 
+/** The fields of one lease line, as written in it (the expiry's digits are not yet a date). */
+export interface LeaseLineFields {
+  readonly serial: Serial;
+  readonly expiry: string;
+  readonly keyId: string;
+  readonly signature: string;
+}
+
+/** The fields of `text` if it is exactly one well-formed act01/sig01 lease line, LF included. */
+export function parseLeaseLine(text: string): LeaseLineFields | undefined {
+  const m = LINE.exec(text);
+  return m === null ? undefined : { serial: m[1] as Serial, expiry: m[2] as string, keyId: m[3] as string, signature: m[4] as string };
+}
+
 /** Whether `text` is exactly one well-formed act01/sig01 lease line for this serial and expiry. */
 export function isLeaseLineFor(text: string, serial: Serial, expiry: Expiry): boolean {
-  const m = LINE.exec(text);
-  return m !== null && m[1] === serial && m[2] === expiry;
+  const fields = parseLeaseLine(text);
+  return fields !== undefined && fields.serial === serial && fields.expiry === expiry;
+}
+
+/** A serial's stored value cut into its lines, each with its LF (a last piece without one is kept as is). */
+export function splitLeaseLines(text: string): string[] {
+  const lines: string[] = [];
+  for (let start = 0; start < text.length; ) {
+    const end = text.indexOf("\n", start);
+    const next = end === -1 ? text.length : end + 1;
+    lines.push(text.slice(start, next));
+    start = next;
+  }
+  return lines;
 }
 
 /**

@@ -1,5 +1,6 @@
 // What a run works with: its effects behind small interfaces, and the values it decides from.
 import type { Serial } from "../core/domain.js";
+import type { RunProgress } from "../core/progress.js";
 import type { Policy } from "../core/school-plan.js";
 import type { Inventario } from "../io/inventario-client.js";
 import type { Log } from "../io/log.js";
@@ -15,6 +16,8 @@ export interface RunDeps {
   readonly state: StateStore;
   readonly log: Log;
   readonly now: Date;
+  /** Told how far the run is, after each school (a terminal shows it). */
+  readonly onProgress?: ((progress: RunProgress) => void) | undefined;
 }
 
 export interface RunContext extends RunDeps {

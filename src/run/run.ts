@@ -1,6 +1,7 @@
 // One run, as a story: the stolen list, the schools (looked at, signed and committed, several
 // on their way at once), the schools inventario dropped, the sweep.
 import { parseHostname, type Hostname } from "../core/domain.js";
+import { progressAfter, startProgress } from "../core/progress.js";
 import type { RunReport, SchoolOutcome } from "../core/report.js";
 import type { Policy } from "../core/school-plan.js";
 import { planVanishedSchools } from "../core/vanished-schools.js";
@@ -98,6 +99,8 @@ function validateHostnames(listed: readonly string[]): { hostnames: Hostname[]; 
  */
 async function processSchools(ctx: RunContext, hostnames: readonly Hostname[]): Promise<SchoolOutcome[]> {
   const outcomes: SchoolOutcome[] = [];
+  let progress = startProgress(hostnames.length);
+  ctx.onProgress?.(progress);
   let commits: Promise<unknown> = Promise.resolve();
   const processSchool = async (hostname: Hostname): Promise<SchoolOutcome> => {
     const looked = await lookAtSchool(ctx, hostname);
@@ -112,6 +115,8 @@ async function processSchools(ctx: RunContext, hostnames: readonly Hostname[]): 
     const outcome = await processSchool(hostname);
     outcomes.push(outcome);
     logOutcome(ctx.log, outcome);
+    progress = progressAfter(progress, outcome);
+    ctx.onProgress?.(progress);
   });
   return outcomes;
 }
