@@ -16,6 +16,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 # The program: one ncc bundle (plus the few files ncc emits beside it) in dist/.
 dist/index.js: node_modules/.package-lock.json $(SOURCES)
+	rm -f dist/*.js
 	$(BIN)/ncc build src/index.ts --out dist --target es2022 --quiet
 	@chmod 0755 dist/index.js
 
