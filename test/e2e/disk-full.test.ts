@@ -4,13 +4,12 @@
 // used to retry the failed log write forever while holding the lock, so that every later
 // cron run exited 1. Each run here is killed if it has not ended after a minute (code null).
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { appendFile, mkdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { appendFile, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { readSchoolFile } from "../../src/core/canonical-json.js";
 import { laptop } from "../support/datasets.js";
-import { readTree, runBundle, useDemoDeployment, type Deployment, type RunResult } from "../support/harness.js";
+import { readTree, runBundle, useDemoDeployment, withTmpfs, type Deployment, type RunResult } from "../support/harness.js";
 import { checkCompletedRun, shown, stderrLines } from "./issue3-helpers.js";
 
 const demo = useDemoDeployment();
@@ -56,31 +55,24 @@ test("a log that cannot take a line (/dev/full) stops the run: exit 4, one line;
 
 test("state_dir on a full file system: the state write, then the log write, stop the run; committed leases stay", async (t) => {
   const mountPoint = join(demo.deployment.dir, "statefs");
-  await mkdir(mountPoint);
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mountPoint], { stdio: "ignore" });
-  } catch {
-    t.skip("cannot mount a tmpfs here (needs root and mount rights)");
-    return;
-  }
-  const stateDir = join(mountPoint, "state");
-  const log = join(stateDir, "leasegen.log");
-  const fillers: string[] = [];
-  /** Takes every free page of the tmpfs: 4 KiB files, then 1-byte ones (a page each). */
-  const fill = async (): Promise<void> => {
-    for (const size of [PAGE, 1]) {
-      for (;;) {
-        const path = join(mountPoint, `filler-${fillers.length}`);
-        fillers.push(path);
-        try {
-          await writeFile(path, Buffer.alloc(size));
-        } catch {
-          break; // ENOSPC
+  await withTmpfs(t, mountPoint, "size=64k", async () => {
+    const stateDir = join(mountPoint, "state");
+    const log = join(stateDir, "leasegen.log");
+    const fillers: string[] = [];
+    /** Takes every free page of the tmpfs: 4 KiB files, then 1-byte ones (a page each). */
+    const fill = async (): Promise<void> => {
+      for (const size of [PAGE, 1]) {
+        for (;;) {
+          const path = join(mountPoint, `filler-${fillers.length}`);
+          fillers.push(path);
+          try {
+            await writeFile(path, Buffer.alloc(size));
+          } catch {
+            break; // ENOSPC
+          }
         }
       }
-    }
-  };
-  try {
+    };
     await demo.deployment.writeConfig({ state_dir: stateDir, log_format: "text" });
     assert.equal((await run()).code, 0);
     const newcomer = laptop(71);
@@ -117,7 +109,5 @@ test("state_dir on a full file system: the state write, then the log write, stop
       "no stray temporary file",
     );
     assert.equal((await run()).code, 0);
-  } finally {
-    execFileSync("umount", [mountPoint], { stdio: "ignore" });
-  }
+  });
 });

@@ -1,14 +1,14 @@
 // `export` through the bundle (issue 9 §1): the two stick layouts byte for byte, each lease
 // found as the XO's firmware finds it and each manifest checked with sha1sum -c, and the errors.
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { copyFile, mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { readCanonicalSchoolFile } from "../../src/core/canonical-json.js";
 import { verifyLeaseSignature } from "../../src/signers/lease-signature.js";
 import { laptop } from "../support/datasets.js";
-import { BUNDLE, publicKeyOf, readLog, readTree, runBundle, runCommand, useDemoDeployment } from "../support/harness.js";
+import { BUNDLE, publicKeyOf, readLog, readTree, runBundle, runCommand, useDemoDeployment, withTmpfs } from "../support/harness.js";
 import { shown, stderrLines } from "./issue3-helpers.js";
 
 const SCHOOL1 = "schoolserver.escuela1.caacupe.paraguayeduca.org";
@@ -176,21 +176,12 @@ test("a missing, non-directory or read-only DIR is exit 2 with one line; neither
   assert.deepEqual([...(await readTree(stick())).keys()], []);
 
   const readOnly = join(demo.deployment.dir, "read-only");
-  await mkdir(readOnly);
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", readOnly], { stdio: "ignore" });
-  } catch {
-    t.skip("cannot mount a read-only tmpfs here");
-    return;
-  }
-  try {
+  await withTmpfs(t, readOnly, "ro,size=64k", async () => {
     const result = await runBundle(["export", "--to", readOnly, SCHOOL1], demo.deployment);
     assert.equal(result.code, 2, shown(result));
     assert.equal(stderrLines(result).length, 1, shown(result));
     assert.match(result.stderr, new RegExp(`cannot export to ${readOnly}: cannot be written .*EROFS`));
-  } finally {
-    execFileSync("umount", [readOnly]);
-  }
+  });
 });
 
 test("xs-activation: two schools with the same <NAME>, or a hostname without a domain, are errors naming them", async () => {

@@ -4,13 +4,12 @@
 // the school with a clear error and loses nothing. Tests run as root, so chmod cannot make a
 // directory unwritable: a file in the directory's place, and a small tmpfs, are used instead.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { chmod, copyFile, mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { laptop } from "../support/datasets.js";
-import { makeDeployment, readLog, readTree, runBundle, type Deployment } from "../support/harness.js";
+import { makeDeployment, readLog, readTree, runBundle, withTmpfs, type Deployment } from "../support/harness.js";
 import { emptyDataset, startInventario, type TestInventario } from "../support/inventario-server.js";
 import { makeKeyPair } from "../support/keys.js";
 import { checkCompletedRun, schoolSnapshot, shown, stderrLines } from "./issue3-helpers.js";
@@ -116,38 +115,32 @@ describe("keys and disk trouble", () => {
 
   it("a full file system fails the school, keeps its files, and the next run recovers", async (t) => {
     const mountPoint = join(deployment.dir, "small");
-    await mkdir(mountPoint);
-    try {
-      execFileSync("mount", ["-t", "tmpfs", "-o", "size=512k", "tmpfs", mountPoint], { stdio: "ignore" });
-    } catch {
-      t.skip("cannot mount a tmpfs here (needs root and mount rights)");
-      return;
-    }
-    try {
-      const leasesDir = join(mountPoint, "leases");
-      await deployment.writeConfig({ leases_dir: leasesDir });
-      assert.equal((await runBundle(["--force"], deployment)).code, 0);
-      const snapshot = { ...deployment, leasesDir } as Deployment;
-      const before = await schoolSnapshot(snapshot, A);
-      // Fill what is left.
-      let filled = 0;
+    await withTmpfs(t, mountPoint, "size=512k", async () => {
       try {
-        for (;;) await writeFile(join(mountPoint, `filler-${filled++}`), Buffer.alloc(16 * 1024));
-      } catch {
-        // ENOSPC: full
+        const leasesDir = join(mountPoint, "leases");
+        await deployment.writeConfig({ leases_dir: leasesDir });
+        assert.equal((await runBundle(["--force"], deployment)).code, 0);
+        const snapshot = { ...deployment, leasesDir } as Deployment;
+        const before = await schoolSnapshot(snapshot, A);
+        // Fill what is left.
+        let filled = 0;
+        try {
+          for (;;) await writeFile(join(mountPoint, `filler-${filled++}`), Buffer.alloc(16 * 1024));
+        } catch {
+          // ENOSPC: full
+        }
+        server.dataset.schools.get(A)?.laptops.push(laptop(100));
+        const result = await runBundle([], deployment);
+        assert.equal(result.code, 3, shown(result));
+        assert.match(result.stderr, new RegExp(`${A}: cannot write its files.*(ENOSPC|no space)`, "i"));
+        assert.deepEqual(await schoolSnapshot(snapshot, A), before);
+        for (let i = 0; i < filled; i += 1) await rm(join(mountPoint, `filler-${i}`), { force: true });
+        const recovered = await runBundle([], deployment);
+        assert.equal(recovered.code, 0, shown(recovered));
+        assert.ok((await checkCompletedRun(leasesDir)).schools.get(A)?.has(laptop(100).serial));
+      } finally {
+        await deployment.writeConfig();
       }
-      server.dataset.schools.get(A)?.laptops.push(laptop(100));
-      const result = await runBundle([], deployment);
-      assert.equal(result.code, 3, shown(result));
-      assert.match(result.stderr, new RegExp(`${A}: cannot write its files.*(ENOSPC|no space)`, "i"));
-      assert.deepEqual(await schoolSnapshot(snapshot, A), before);
-      for (let i = 0; i < filled; i += 1) await rm(join(mountPoint, `filler-${i}`), { force: true });
-      const recovered = await runBundle([], deployment);
-      assert.equal(recovered.code, 0, shown(recovered));
-      assert.ok((await checkCompletedRun(leasesDir)).schools.get(A)?.has(laptop(100).serial));
-    } finally {
-      execFileSync("umount", [mountPoint], { stdio: "ignore" });
-      await deployment.writeConfig();
-    }
+    });
   });
 });

@@ -1,11 +1,11 @@
 // End-to-end harness: a throwaway deployment directory (config, keys, leases, state) and a
 // way to run the built bundle, `node dist/index.js`, against it.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createPublicKey } from "node:crypto";
-import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { afterEach, beforeEach } from "node:test";
+import { afterEach, beforeEach, type TestContext } from "node:test";
 import { demoDataset } from "./datasets.js";
 import { startInventario, type TestInventario } from "./inventario-server.js";
 import { copyVectorKey } from "./keys.js";
@@ -158,4 +158,23 @@ export async function readLog(deployment: Deployment): Promise<Record<string, un
 
 export async function publicKeyOf(keyPath: string): Promise<ReturnType<typeof createPublicKey>> {
   return createPublicKey({ key: await readFile(`${keyPath}.public`), format: "der", type: "pkcs1" });
+}
+
+/**
+ * Runs `body` with a tmpfs (`mount -o options`) at `mountPoint`, unmounted afterwards. Mounting
+ * needs root: where it is refused, the test is marked skipped, never counted as passed.
+ */
+export async function withTmpfs(t: TestContext, mountPoint: string, options: string, body: () => Promise<void>): Promise<void> {
+  await mkdir(mountPoint, { recursive: true });
+  try {
+    execFileSync("mount", ["-t", "tmpfs", "-o", options, "tmpfs", mountPoint], { stdio: "ignore" });
+  } catch {
+    t.skip("cannot mount a tmpfs here (needs root and mount rights)");
+    return;
+  }
+  try {
+    await body();
+  } finally {
+    execFileSync("umount", [mountPoint], { stdio: "ignore" });
+  }
 }
