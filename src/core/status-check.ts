@@ -3,6 +3,7 @@
 // CRITICAL: a school's earliest lease expires within `criticalDays`, or no run over every school
 // ended with exit 0 or 3 within `maxAgeHours`. WARNING: an expiry within `warningDays`, or the
 // last run had failures. UNKNOWN: the records cannot be read.
+import { CLOCK_SKEW_SECONDS } from "./school-plan.js";
 import type { DeploymentStatus, SchoolStatus } from "./deployment-status.js";
 import { printable, relativeTime } from "./status-output.js";
 
@@ -70,6 +71,9 @@ function staleRuns(status: DeploymentStatus, thresholds: Thresholds): string[] {
   const success = status.lastSuccessAt;
   if (success === undefined) return ["no successful run recorded (never run here, or not since the Ruby program)"];
   const hours = (status.now.getTime() - success.getTime()) / 3_600_000;
+  // A run recorded in the future (the clock was ahead) proves nothing about cron now.
+  if (hours < -CLOCK_SKEW_SECONDS / 3600)
+    return [`the last successful run is dated in the future (${success.toISOString()}): check the system clock`];
   return hours > thresholds.maxAgeHours
     ? [`no successful run for ${hours.toFixed(1)} hours (max ${thresholds.maxAgeHours}): is cron running, is inventario reachable?`]
     : [];

@@ -76,6 +76,12 @@ test("CRITICAL: an expiry within --critical days (or past), or no successful run
   const never = check([school("a", 20)]);
   assert.equal(never.state, CheckState.CRITICAL);
   assert.match(never.line, /no successful run recorded/);
+
+  // A clock that was ahead must not make a dead cron job look fine until that date comes.
+  const future = check([school("a", 20)], record(-24 * 365));
+  assert.equal(future.state, CheckState.CRITICAL);
+  assert.match(future.line, /last successful run is dated in the future .*check the system clock/);
+  assert.equal(check([school("a", 20)], record(-0.01)).state, CheckState.OK, "a little skew is tolerated");
 });
 
 test("the thresholds are the options'", () => {
