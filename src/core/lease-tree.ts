@@ -5,6 +5,7 @@
 // Symbolic links are never followed: a lease file is a regular file the run wrote.
 import { parseHostname, parseSerial, quote, type Hostname, type Serial } from "./domain.js";
 import type { LeaseProblem } from "./lease-check.js";
+import { temporaryFileTarget } from "./temporary-file.js";
 
 export type EntryType = "file" | "directory" | "symlink" | "other";
 
@@ -13,17 +14,15 @@ export interface TreeEntry {
   readonly type: EntryType;
 }
 
-const OWN_TEMPORARY = /^\..+\.\d+-\d+\.tmp$/;
-const ATOMIC_TEMPORARY = /^(.+)\.\d+$/;
 const BUCKET = /^[A-Z0-9]{2}$/;
 
 const temporary: LeaseProblem = { kind: "temporary-file", what: "a temporary file left by an interrupted write" };
 const stray = (what: string): LeaseProblem => ({ kind: "stray-file", what });
 
-/** A temporary file whose target name (`<name>` of `<name>.<digits>`) `isTarget` accepts. */
+/** A temporary file whose target name `isTarget` accepts. */
 function isTemporary(name: string, isTarget: (target: string) => boolean): boolean {
-  const target = ATOMIC_TEMPORARY.exec(name)?.[1];
-  return OWN_TEMPORARY.test(name) || (target !== undefined && isTarget(target));
+  const target = temporaryFileTarget(name);
+  return target !== undefined && isTarget(target);
 }
 
 function notRegular(entry: TreeEntry, expected: string): LeaseProblem | undefined {
@@ -47,7 +46,7 @@ export function classifySchoolEntry(entry: TreeEntry, siblings: ReadonlySet<stri
 
 /** An entry of by-laptop/: a bucket directory. */
 export function classifyBucket(entry: TreeEntry): { bucket: string } | LeaseProblem {
-  if (entry.type === "file" && isTemporary(entry.name, () => false)) return temporary;
+  if (entry.type === "file" && isTemporary(entry.name, () => true)) return temporary;
   if (!BUCKET.test(entry.name)) return stray(`not a by-laptop bucket (two characters A-Z 0-9): ${quote(entry.name)}`);
   if (entry.type !== "directory") return notRegular(entry, "a bucket directory") ?? stray("a file where a bucket directory should be");
   return { bucket: entry.name };

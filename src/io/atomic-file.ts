@@ -1,8 +1,8 @@
 // The one way this program replaces a file: write-file-atomic, which writes a temporary file
 // `<name>.<number>` in the same directory, fsyncs it and renames it over the old one, so a reader
 // (or a run killed with -9) sees the old file or the new one, never a torn one. Around it, only
-// what it does not do itself: the directory fsync that makes the renames durable, recognising the
-// temporary files a killed run leaves behind, and never writing through a symbolic link.
+// what it does not do itself: the directory fsync that makes the renames durable and never
+// writing through a symbolic link (core/temporary-file.ts recognises what a killed run leaves).
 import { mkdir, open, realpath, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
@@ -10,22 +10,6 @@ import { eachLimited } from "./each-limited.js";
 
 /** An explicit mode and owner spare write-file-atomic a stat of the old file per write. */
 const OPTIONS = { mode: 0o644, chown: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 } } as const;
-
-/** write-file-atomic's temporary files (`<name>.<uint32>`), and the `.<name>.<pid>-<n>.tmp` ones of version 1.0. */
-const TEMPORARY = [/^(.+)\.\d{1,10}$/, /^\.(.+)\.\d+-\d+\.tmp$/];
-
-/**
- * The name of the file that `name` is a temporary file for, if it has the shape of one. Whether
- * it really is one depends on the directory: a school named `10.1.2.3` looks like a temporary file
- * of a school `10.1.2`, so each caller checks the target against what it owns.
- */
-export function temporaryFileTarget(name: string): string | undefined {
-  for (const pattern of TEMPORARY) {
-    const target = pattern.exec(name)?.[1];
-    if (target !== undefined) return target;
-  }
-  return undefined;
-}
 
 class LinkInTheWay extends Error {}
 

@@ -14,7 +14,8 @@ import { parseHostname, parseSerial, type Hostname, type Serial } from "../core/
 import { mergeLeaseTexts } from "../core/lease.js";
 import { SchoolListing } from "../core/school-listing.js";
 import { readStolenListText, stolenCsvText, stolenListText, type StolenLaptop } from "../core/stolen-list.js";
-import { ensureDirectories, replaceFile, replaceFiles, syncDirectory, temporaryFileTarget } from "./atomic-file.js";
+import { ensureDirectories, replaceFile, replaceFiles, syncDirectory } from "./atomic-file.js";
+import { temporaryFileTarget } from "../core/temporary-file.js";
 import { eachLimited } from "./each-limited.js";
 
 export interface PruneResult {

@@ -9,7 +9,8 @@ import type { RunRecord } from "../core/run-record.js";
 import { RecordError, readSignedRecord, signedRecordText, type SignedRecord } from "../core/signed-record.js";
 import { readStolenListText } from "../core/stolen-list.js";
 import { ExitCode, FatalError, describe } from "../errors.js";
-import { ensureDirectories, replaceFile, temporaryFileTarget } from "./atomic-file.js";
+import { ensureDirectories, replaceFile } from "./atomic-file.js";
+import { temporaryFileTarget } from "../core/temporary-file.js";
 
 export interface StoredChecksum {
   readonly checksum: string;
