@@ -8,11 +8,6 @@ export class SchoolListing {
   private readonly schoolsBySerial = new Map<string, string | string[]>();
   private readonly serialsBySchool = new Map<string, readonly string[]>();
 
-  /** Schools listed, or set, since the listing was made. */
-  schools(): string[] {
-    return [...this.serialsBySchool.keys()];
-  }
-
   has(serial: string): boolean {
     return this.schoolsBySerial.has(serial);
   }
