@@ -6,14 +6,16 @@
 import { existsSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, cpus, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { laptop } from "../test/support/datasets.js";
 import { suggestedExpiry } from "../test/support/inventario-server.js";
 import { makeKeyPair } from "../test/support/keys.js";
 import { countOutputs, logLinesSince, logSize, makeBenchDeployment, type BenchDeployment } from "./deployment.js";
-import { measureLimit, type Limit } from "./limit.js";
+import { measureLimit } from "./limit.js";
+import { combineLimits, limitFigures, limitRows, type Limits } from "./limits.js";
 import { liveChildren, runMeasured, type MeasuredRun } from "./measured-run.js";
 import { describeOutcomes, describePhases, fixed, runPhases, table, type Row, type RunPhases } from "./report.js";
+import { measureWriteLimit, WRITERS } from "./write-limit.js";
 
 interface Settings {
   readonly laptops: number;
@@ -57,7 +59,7 @@ function readSettings(): Settings {
     biosSchools: positive("LEASEGEN_BENCH_BIOS_SCHOOLS", 10),
     parent: process.env.LEASEGEN_BENCH_TMPDIR || tmpdir(),
     keep: process.env.LEASEGEN_BENCH_KEEP === "1",
-    cpuProfDir: cpuProf === undefined ? undefined : join(process.cwd(), cpuProf),
+    cpuProfDir: cpuProf === undefined ? undefined : resolve(cpuProf),
   };
 }
 
@@ -150,15 +152,16 @@ function cpuNote(run: MeasuredRun): string {
 }
 
 /**
- * The run's CPU per lease against what signing alone takes on the limit's threads: a figure that
- * other load on the machine hardly moves, unlike the wall-clock ratio. With every core busy, the
- * wall-clock ratio to the limit cannot exceed the signing share.
+ * The run's CPU per lease against what signing alone and a bare replace take on the limits'
+ * threads: a figure that other load on the machine hardly moves, unlike the wall-clock ratio.
  */
-function cpuPerLease(run: MeasuredRun, laptops: number, limit: Limit): string {
-  if (run.cpuSeconds === undefined || limit.cpuSecondsPerSignature === undefined) return "-";
+function cpuPerLease(run: MeasuredRun, laptops: number, limits: Limits): string {
+  const signing = limits.signing.cpuSecondsPerSignature;
+  if (run.cpuSeconds === undefined || signing === undefined) return "-";
   const ms = (seconds: number): string => `${(seconds * 1000).toFixed(3)} ms`;
   const perLease = run.cpuSeconds / laptops;
-  return `${ms(perLease)} (signing alone ${ms(limit.cpuSecondsPerSignature)}: signing share ${num(limit.cpuSecondsPerSignature / perLease, 2)})`;
+  const write = limits.write.bare.cpuMicrosPerFile / 1e6;
+  return `${ms(perLease)} (signing alone ${ms(signing)}, a bare replace ${ms(write)}: their share ${num((signing + write) / perLease, 2)})`;
 }
 
 /** Each thread's share of the wall time: the main thread, then the busiest others (signing workers first). */
@@ -169,22 +172,20 @@ function threadsNote(run: MeasuredRun, shown: number): string {
   return `main ${main} · others ${others || "-"} (busiest first, ${run.otherThreadsCpuSeconds.length} threads)`;
 }
 
-function coreShareNote(limit: Limit): string {
-  if (limit.coreShare === undefined || limit.cpuSecondsPerSignature === undefined) return "";
-  const perCore = 1 / limit.cpuSecondsPerSignature;
-  return `; each thread got ${Math.round(limit.coreShare * 100)}% of a core, ${num(perCore)} per CPU-second`;
-}
-
-function regenerationRows(regeneration: Regeneration, limit: Limit): Row[] {
+function regenerationRows(regeneration: Regeneration, limits: Limits): Row[] {
   const { deployment, full, noop } = regeneration;
   const rate = deployment.laptops / full.run.wallSeconds;
   const schoolsPhase = full.phases?.schools;
   return [
-    ["full regeneration, wall", secs(full.run.wallSeconds), `(signing alone at the limit: ${secs(deployment.laptops / limit.perSecond)})`],
+    [
+      "full regeneration, wall",
+      secs(full.run.wallSeconds),
+      `(at the combined limit: ${secs(deployment.laptops / limits.combinedPerSecond)}; signing alone: ${secs(deployment.laptops / limits.signing.perSecond)})`,
+    ],
     ["  leases per second", num(rate), schoolsPhase ? `(${num(deployment.laptops / schoolsPhase)} within the schools phase)` : undefined],
-    ["  ratio to limit", num(rate / limit.perSecond, 3)],
+    ["  ratio to limit", num(rate / limits.combinedPerSecond, 3)],
     ["  cpu", cpuNote(full.run)],
-    ["  cpu per lease", cpuPerLease(full.run, deployment.laptops, limit)],
+    ["  cpu per lease", cpuPerLease(full.run, deployment.laptops, limits)],
     ["  threads busy", threadsNote(full.run, 6)],
     ["  phases", describePhases(full.phases)],
     ["  outcome", describeOutcomes(full.phases)],
@@ -198,26 +199,19 @@ function regenerationRows(regeneration: Regeneration, limit: Limit): Row[] {
   ];
 }
 
-function printReport(settings: Settings, limit: Limit, base: Regeneration, scaled?: Regeneration, bios?: Regeneration): void {
+function printReport(settings: Settings, limits: Limits, base: Regeneration, scaled?: Regeneration, bios?: Regeneration): void {
   const leasesPerSecond = base.deployment.laptops / base.full.run.wallSeconds;
-  const ratio = leasesPerSecond / limit.perSecond;
   const peakRss = Math.max(base.full.run.peakRssMb, base.noop.run.peakRssMb);
   const rows: Row[] = [
     ["machine", `${cpus().length} cpus, availableParallelism ${availableParallelism()}, node ${process.version}`],
     ["deployments in", settings.parent],
     ["", ""],
-    [
-      "limit_per_s",
-      num(limit.perSecond),
-      `(${limit.threads} threads: ${limit.perThread.map((rate) => num(rate)).join(" + ")}${coreShareNote(limit)})`,
-    ],
-    ["leases_per_s", num(leasesPerSecond)],
-    ["ratio_to_limit", num(ratio, 3), "target >= 0.9"],
+    ...limitRows(limits, leasesPerSecond),
     ["noop_s", num(base.noop.run.wallSeconds, 3), "target <= 1.5"],
     ["peak_rss_mb", num(peakRss), "target <= 150"],
     ["", ""],
     [`${base.deployment.laptops} laptops / ${base.deployment.schools} schools`, ""],
-    ...regenerationRows(base, limit),
+    ...regenerationRows(base, limits),
   ];
   if (scaled) {
     const timeRatio = scaled.full.run.wallSeconds / base.full.run.wallSeconds;
@@ -225,7 +219,7 @@ function printReport(settings: Settings, limit: Limit, base: Regeneration, scale
     rows.push(
       ["", ""],
       [`scale x${settings.scale}: ${scaled.deployment.laptops} laptops / ${scaled.deployment.schools} schools`, ""],
-      ...regenerationRows(scaled, limit),
+      ...regenerationRows(scaled, limits),
       ["  full time vs base", `x${num(timeRatio, 2)}`, `(ideal x${settings.scale})`],
       ["  full peak rss vs base", `x${num(rssRatio, 2)}`, "(ideal x1)"],
       ["  noop time vs base", `x${num(scaled.noop.run.wallSeconds / base.noop.run.wallSeconds, 2)}`],
@@ -236,7 +230,7 @@ function printReport(settings: Settings, limit: Limit, base: Regeneration, scale
       ["", ""],
       [`bios-crypto signer (${settings.biosCryptoPath}): ${bios.deployment.laptops} laptops / ${bios.deployment.schools} schools`, ""],
       // make-lease.sh runs in child processes: their CPU shows as "rest of the machine", not in the run's own figures.
-      ...regenerationRows(bios, limit)
+      ...regenerationRows(bios, limits)
         .slice(0, 8)
         .filter(([figure]) => figure !== "  cpu per lease" && figure !== "  threads busy"),
     );
@@ -245,9 +239,7 @@ function printReport(settings: Settings, limit: Limit, base: Regeneration, scale
   const figures = {
     laptops: base.deployment.laptops,
     schools: base.deployment.schools,
-    limit_per_s: fixed(limit.perSecond, 1),
-    leases_per_s: fixed(leasesPerSecond, 1),
-    ratio_to_limit: fixed(ratio, 3),
+    ...limitFigures(limits, leasesPerSecond),
     noop_s: fixed(base.noop.run.wallSeconds, 3),
     peak_rss_mb: fixed(peakRss, 1),
   };
@@ -261,7 +253,11 @@ async function bench(settings: Settings): Promise<void> {
   const keyPath = await makeKeyPair(root);
   const threads = availableParallelism();
   progress(`raw limit: ${threads} signing threads for ${settings.limitSeconds} s`);
-  const limit = await measureLimit(keyPath, threads, settings.limitSeconds, sampleMessages());
+  const signing = await measureLimit(keyPath, threads, settings.limitSeconds, sampleMessages());
+  progress(
+    `write limit: ${threads} threads replacing files in ${settings.parent}, ${WRITERS.length} writers for ${settings.limitSeconds} s each`,
+  );
+  const limits = combineLimits(signing, await measureWriteLimit(root, threads, settings.limitSeconds));
   const size = { laptops: settings.laptops, schools: settings.schools };
   const profile = settings.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${settings.cpuProfDir}`] : [];
   const base = await regenerate(settings, root, "base", keyPath, size, {}, profile);
@@ -270,7 +266,7 @@ async function bench(settings: Settings): Promise<void> {
   const biosExtra = { signer: "bios-crypto", bios_crypto_path: settings.biosCryptoPath ?? "" };
   const biosSize = { laptops: settings.biosLaptops, schools: settings.biosSchools };
   const bios = settings.biosCryptoPath ? await regenerate(settings, root, "bios-crypto", keyPath, biosSize, biosExtra) : undefined;
-  printReport(settings, limit, base, scaled, bios);
+  printReport(settings, limits, base, scaled, bios);
 }
 
 async function main(): Promise<number> {
