@@ -31,6 +31,8 @@ interface Settings {
   readonly parent: string;
   readonly keep: boolean;
   readonly cpuProfDir: string | undefined;
+  /** The cores the program's runs see (LEASEGEN_BENCH_CORES, through cores-preload.ts), if set. */
+  readonly cores: number | undefined;
 }
 
 class BenchFailure extends Error {}
@@ -60,6 +62,7 @@ function readSettings(): Settings {
     parent: process.env.LEASEGEN_BENCH_TMPDIR || tmpdir(),
     keep: process.env.LEASEGEN_BENCH_KEEP === "1",
     cpuProfDir: cpuProf === undefined ? undefined : resolve(cpuProf),
+    cores: process.env.LEASEGEN_BENCH_CORES ? positive("LEASEGEN_BENCH_CORES", 1) : undefined,
   };
 }
 
@@ -204,6 +207,9 @@ function printReport(settings: Settings, limits: Limits, base: Regeneration, sca
   const peakRss = Math.max(base.full.run.peakRssMb, base.noop.run.peakRssMb);
   const rows: Row[] = [
     ["machine", `${cpus().length} cpus, availableParallelism ${availableParallelism()}, node ${process.version}`],
+    ...(settings.cores
+      ? [["program runs see", `${settings.cores} cores (LEASEGEN_BENCH_CORES): ${settings.cores} signing workers`] as Row]
+      : []),
     ["deployments in", settings.parent],
     ["", ""],
     ...limitRows(limits, leasesPerSecond),
@@ -259,13 +265,14 @@ async function bench(settings: Settings): Promise<void> {
   );
   const limits = combineLimits(signing, await measureWriteLimit(root, threads, settings.limitSeconds));
   const size = { laptops: settings.laptops, schools: settings.schools };
+  const cores = settings.cores ? ["--require", join(__dirname, "cores-preload.js")] : [];
   const profile = settings.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${settings.cpuProfDir}`] : [];
-  const base = await regenerate(settings, root, "base", keyPath, size, {}, profile);
+  const base = await regenerate(settings, root, "base", keyPath, size, {}, [...cores, ...profile]);
   const bigger = { laptops: Math.round(settings.laptops * settings.scale), schools: Math.round(settings.schools * settings.scale) };
-  const scaled = settings.scale > 1 ? await regenerate(settings, root, `scale-x${settings.scale}`, keyPath, bigger) : undefined;
+  const scaled = settings.scale > 1 ? await regenerate(settings, root, `scale-x${settings.scale}`, keyPath, bigger, {}, cores) : undefined;
   const biosExtra = { signer: "bios-crypto", bios_crypto_path: settings.biosCryptoPath ?? "" };
   const biosSize = { laptops: settings.biosLaptops, schools: settings.biosSchools };
-  const bios = settings.biosCryptoPath ? await regenerate(settings, root, "bios-crypto", keyPath, biosSize, biosExtra) : undefined;
+  const bios = settings.biosCryptoPath ? await regenerate(settings, root, "bios-crypto", keyPath, biosSize, biosExtra, cores) : undefined;
   printReport(settings, limits, base, scaled, bios);
 }
 

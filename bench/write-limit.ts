@@ -9,7 +9,7 @@
 // - `program`: the program's own `replaceFile` (write-file-atomic with its options), the same way;
 // - `baseline`: the hand-written writer write-file-atomic replaced (bench/baseline-writer.ts), the same way.
 // The writers take turns in short rounds, so that a change in the disk's or the machine's load
-// falls on all three alike. CPU per file is the whole process's (the worker threads, libuv's pool
+// falls on all of them alike. CPU per file is the whole process's (the worker threads, libuv's pool
 // where the asynchronous writers' syscalls run, and an idle main thread), not the kernel's own
 // journal threads.
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
@@ -45,7 +45,7 @@ export interface WriteLimit {
 }
 
 const WORKER_FILE = join(__dirname, "write-limit-worker.js");
-const ROUNDS = 3;
+const ROUNDS = 8;
 /** As many as `replaceFiles` keeps in flight: write-file-atomic's per-call set-up (its exit handler) then stays loaded, as in a run. */
 export const WRITES_IN_FLIGHT = 32;
 
@@ -74,7 +74,9 @@ export async function measureWriteLimit(parent: string, threads: number, seconds
     );
     const loadOfAll = watchLoad();
     for (let round = 0; round < ROUNDS; round += 1) {
-      for (const writer of WRITERS)
+      // Each round starts with the next writer: none always follows the same one (and the journal commits it leaves).
+      const order = [...WRITERS.slice(round % WRITERS.length), ...WRITERS.slice(0, round % WRITERS.length)];
+      for (const writer of order)
         await runRound(workers, { writer, seconds: seconds / ROUNDS, inFlight: WRITES_IN_FLIGHT }, tallies.get(writer) as Tally);
     }
     const cost = (writer: WriterName): WriterCost => writerCost(tallies.get(writer) as Tally, threads);
