@@ -6,15 +6,17 @@
 import { existsSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, cpus, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { laptop } from "../test/support/datasets.js";
 import { suggestedExpiry } from "../test/support/inventario-server.js";
 import { makeKeyPair } from "../test/support/keys.js";
 import { countOutputs, logLinesSince, logSize, makeBenchDeployment, type BenchDeployment } from "./deployment.js";
-import { measureLimit, type Limit } from "./limit.js";
+import { measureLimit } from "./limit.js";
+import { combineLimits, limitFigures, limitRows, type Limits } from "./limits.js";
 import { liveChildren, runMeasured, type MeasuredRun } from "./measured-run.js";
 import { describeOutcomes, describePhases, fixed, runPhases, table, type Row, type RunPhases } from "./report.js";
 import { measureVerify, type VerifyTiming } from "./verify-step.js";
+import { measureWriteLimit, WRITERS } from "./write-limit.js";
 
 interface Settings {
   readonly laptops: number;
@@ -30,6 +32,8 @@ interface Settings {
   readonly parent: string;
   readonly keep: boolean;
   readonly cpuProfDir: string | undefined;
+  /** The cores the program's runs see (LEASEGEN_BENCH_CORES, through cores-preload.ts), if set. */
+  readonly cores: number | undefined;
 }
 
 class BenchFailure extends Error {}
@@ -58,7 +62,8 @@ function readSettings(): Settings {
     biosSchools: positive("LEASEGEN_BENCH_BIOS_SCHOOLS", 10),
     parent: process.env.LEASEGEN_BENCH_TMPDIR || tmpdir(),
     keep: process.env.LEASEGEN_BENCH_KEEP === "1",
-    cpuProfDir: cpuProf === undefined ? undefined : join(process.cwd(), cpuProf),
+    cpuProfDir: cpuProf === undefined ? undefined : resolve(cpuProf),
+    cores: process.env.LEASEGEN_BENCH_CORES ? positive("LEASEGEN_BENCH_CORES", 1) : undefined,
   };
 }
 
@@ -155,15 +160,16 @@ function cpuNote(run: MeasuredRun): string {
 }
 
 /**
- * The run's CPU per lease against what signing alone takes on the limit's threads: a figure that
- * other load on the machine hardly moves, unlike the wall-clock ratio. With every core busy, the
- * wall-clock ratio to the limit cannot exceed the signing share.
+ * The run's CPU per lease against what signing alone and a bare replace take on the limits'
+ * threads: a figure that other load on the machine hardly moves, unlike the wall-clock ratio.
  */
-function cpuPerLease(run: MeasuredRun, laptops: number, limit: Limit): string {
-  if (run.cpuSeconds === undefined || limit.cpuSecondsPerSignature === undefined) return "-";
+function cpuPerLease(run: MeasuredRun, laptops: number, limits: Limits): string {
+  const signing = limits.signing.cpuSecondsPerSignature;
+  if (run.cpuSeconds === undefined || signing === undefined) return "-";
   const ms = (seconds: number): string => `${(seconds * 1000).toFixed(3)} ms`;
   const perLease = run.cpuSeconds / laptops;
-  return `${ms(perLease)} (signing alone ${ms(limit.cpuSecondsPerSignature)}: signing share ${num(limit.cpuSecondsPerSignature / perLease, 2)})`;
+  const write = limits.write.bare.cpuMicrosPerFile / 1e6;
+  return `${ms(perLease)} (signing alone ${ms(signing)}, a bare replace ${ms(write)}: their share ${num((signing + write) / perLease, 2)})`;
 }
 
 /** Each thread's share of the wall time: the main thread, then the busiest others (signing workers first). */
@@ -174,22 +180,20 @@ function threadsNote(run: MeasuredRun, shown: number): string {
   return `main ${main} · others ${others || "-"} (busiest first, ${run.otherThreadsCpuSeconds.length} threads)`;
 }
 
-function coreShareNote(limit: Limit): string {
-  if (limit.coreShare === undefined || limit.cpuSecondsPerSignature === undefined) return "";
-  const perCore = 1 / limit.cpuSecondsPerSignature;
-  return `; each thread got ${Math.round(limit.coreShare * 100)}% of a core, ${num(perCore)} per CPU-second`;
-}
-
-function regenerationRows(regeneration: Regeneration, limit: Limit): Row[] {
+function regenerationRows(regeneration: Regeneration, limits: Limits): Row[] {
   const { deployment, full, noop, verify } = regeneration;
   const rate = deployment.laptops / full.run.wallSeconds;
   const schoolsPhase = full.phases?.schools;
   return [
-    ["full regeneration, wall", secs(full.run.wallSeconds), `(signing alone at the limit: ${secs(deployment.laptops / limit.perSecond)})`],
+    [
+      "full regeneration, wall",
+      secs(full.run.wallSeconds),
+      `(at the combined limit: ${secs(deployment.laptops / limits.combinedPerSecond)}; signing alone: ${secs(deployment.laptops / limits.signing.perSecond)})`,
+    ],
     ["  leases per second", num(rate), schoolsPhase ? `(${num(deployment.laptops / schoolsPhase)} within the schools phase)` : undefined],
-    ["  ratio to limit", num(rate / limit.perSecond, 3)],
+    ["  ratio to limit", num(rate / limits.combinedPerSecond, 3)],
     ["  cpu", cpuNote(full.run)],
-    ["  cpu per lease", cpuPerLease(full.run, deployment.laptops, limit)],
+    ["  cpu per lease", cpuPerLease(full.run, deployment.laptops, limits)],
     ["  threads busy", threadsNote(full.run, 6)],
     ["  phases", describePhases(full.phases)],
     ["  outcome", describeOutcomes(full.phases)],
@@ -210,27 +214,23 @@ function regenerationRows(regeneration: Regeneration, limit: Limit): Row[] {
   ];
 }
 
-function printReport(settings: Settings, limit: Limit, base: Regeneration, scaled?: Regeneration, bios?: Regeneration): void {
+function printReport(settings: Settings, limits: Limits, base: Regeneration, scaled?: Regeneration, bios?: Regeneration): void {
   const leasesPerSecond = base.deployment.laptops / base.full.run.wallSeconds;
-  const ratio = leasesPerSecond / limit.perSecond;
   const peakRss = Math.max(base.full.run.peakRssMb, base.noop.run.peakRssMb);
   const rows: Row[] = [
     ["machine", `${cpus().length} cpus, availableParallelism ${availableParallelism()}, node ${process.version}`],
+    ...(settings.cores
+      ? [["program runs see", `${settings.cores} cores (LEASEGEN_BENCH_CORES): ${settings.cores} signing workers`] as Row]
+      : []),
     ["deployments in", settings.parent],
     ["", ""],
-    [
-      "limit_per_s",
-      num(limit.perSecond),
-      `(${limit.threads} threads: ${limit.perThread.map((rate) => num(rate)).join(" + ")}${coreShareNote(limit)})`,
-    ],
-    ["leases_per_s", num(leasesPerSecond)],
-    ["ratio_to_limit", num(ratio, 3), "target >= 0.9"],
+    ...limitRows(limits, leasesPerSecond),
     ["noop_s", num(base.noop.run.wallSeconds, 3), "target <= 1.5"],
     ["peak_rss_mb", num(peakRss), "target <= 150"],
     ["verify_s", num(base.verify.run.wallSeconds, 3), `target <= read_files_s + 1 (read_files_s ${num(base.verify.readSeconds, 3)})`],
     ["", ""],
     [`${base.deployment.laptops} laptops / ${base.deployment.schools} schools`, ""],
-    ...regenerationRows(base, limit),
+    ...regenerationRows(base, limits),
   ];
   if (scaled) {
     const timeRatio = scaled.full.run.wallSeconds / base.full.run.wallSeconds;
@@ -238,7 +238,7 @@ function printReport(settings: Settings, limit: Limit, base: Regeneration, scale
     rows.push(
       ["", ""],
       [`scale x${settings.scale}: ${scaled.deployment.laptops} laptops / ${scaled.deployment.schools} schools`, ""],
-      ...regenerationRows(scaled, limit),
+      ...regenerationRows(scaled, limits),
       ["  full time vs base", `x${num(timeRatio, 2)}`, `(ideal x${settings.scale})`],
       ["  full peak rss vs base", `x${num(rssRatio, 2)}`, "(ideal x1)"],
       ["  noop time vs base", `x${num(scaled.noop.run.wallSeconds / base.noop.run.wallSeconds, 2)}`],
@@ -249,7 +249,7 @@ function printReport(settings: Settings, limit: Limit, base: Regeneration, scale
       ["", ""],
       [`bios-crypto signer (${settings.biosCryptoPath}): ${bios.deployment.laptops} laptops / ${bios.deployment.schools} schools`, ""],
       // make-lease.sh runs in child processes: their CPU shows as "rest of the machine", not in the run's own figures.
-      ...regenerationRows(bios, limit)
+      ...regenerationRows(bios, limits)
         .slice(0, 8)
         .filter(([figure]) => figure !== "  cpu per lease" && figure !== "  threads busy"),
     );
@@ -258,9 +258,7 @@ function printReport(settings: Settings, limit: Limit, base: Regeneration, scale
   const figures = {
     laptops: base.deployment.laptops,
     schools: base.deployment.schools,
-    limit_per_s: fixed(limit.perSecond, 1),
-    leases_per_s: fixed(leasesPerSecond, 1),
-    ratio_to_limit: fixed(ratio, 3),
+    ...limitFigures(limits, leasesPerSecond),
     noop_s: fixed(base.noop.run.wallSeconds, 3),
     peak_rss_mb: fixed(peakRss, 1),
     verify_s: fixed(base.verify.run.wallSeconds, 3),
@@ -276,16 +274,21 @@ async function bench(settings: Settings): Promise<void> {
   const keyPath = await makeKeyPair(root);
   const threads = availableParallelism();
   progress(`raw limit: ${threads} signing threads for ${settings.limitSeconds} s`);
-  const limit = await measureLimit(keyPath, threads, settings.limitSeconds, sampleMessages());
+  const signing = await measureLimit(keyPath, threads, settings.limitSeconds, sampleMessages());
+  progress(
+    `write limit: ${threads} threads replacing files in ${settings.parent}, ${WRITERS.length} writers for ${settings.limitSeconds} s each`,
+  );
+  const limits = combineLimits(signing, await measureWriteLimit(root, threads, settings.limitSeconds));
   const size = { laptops: settings.laptops, schools: settings.schools };
+  const cores = settings.cores ? ["--require", join(__dirname, "cores-preload.js")] : [];
   const profile = settings.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${settings.cpuProfDir}`] : [];
-  const base = await regenerate(settings, root, "base", keyPath, size, {}, profile);
+  const base = await regenerate(settings, root, "base", keyPath, size, {}, [...cores, ...profile]);
   const bigger = { laptops: Math.round(settings.laptops * settings.scale), schools: Math.round(settings.schools * settings.scale) };
-  const scaled = settings.scale > 1 ? await regenerate(settings, root, `scale-x${settings.scale}`, keyPath, bigger) : undefined;
+  const scaled = settings.scale > 1 ? await regenerate(settings, root, `scale-x${settings.scale}`, keyPath, bigger, {}, cores) : undefined;
   const biosExtra = { signer: "bios-crypto", bios_crypto_path: settings.biosCryptoPath ?? "" };
   const biosSize = { laptops: settings.biosLaptops, schools: settings.biosSchools };
-  const bios = settings.biosCryptoPath ? await regenerate(settings, root, "bios-crypto", keyPath, biosSize, biosExtra) : undefined;
-  printReport(settings, limit, base, scaled, bios);
+  const bios = settings.biosCryptoPath ? await regenerate(settings, root, "bios-crypto", keyPath, biosSize, biosExtra, cores) : undefined;
+  printReport(settings, limits, base, scaled, bios);
 }
 
 async function main(): Promise<number> {

@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { LimitMessage, LimitSetup } from "./limit-worker.js";
+import { watchLoad } from "./machine-load.js";
 
 export interface Limit {
   /** Signatures per second, all threads together. */
@@ -14,6 +15,8 @@ export interface Limit {
   readonly cpuSecondsPerSignature: number | undefined;
   /** How much of a core each thread got on average (1 on an otherwise idle machine). */
   readonly coreShare: number | undefined;
+  /** Cores the rest of the machine kept busy meanwhile, on average. */
+  readonly restCores: number | undefined;
 }
 
 const WORKER_FILE = join(__dirname, "limit-worker.js");
@@ -26,8 +29,10 @@ export async function measureLimit(keyPath: string, threads: number, seconds: nu
     const replies = workers.map(firstTwoMessages);
     // Everyone loads the key and warms up first, then all start together.
     await Promise.all(replies.map(([ready]) => ready));
+    const load = watchLoad();
     for (const worker of workers) worker.postMessage("go");
     const results = await Promise.all(replies.map(([, done]) => done));
+    const { restCores } = load();
     const done = results.flatMap((result) => ("signatures" in result ? [result] : []));
     const perThread = done.map((result) => result.signatures / result.seconds);
     const cpu = done.every((result) => result.cpuSeconds !== undefined)
@@ -41,6 +46,7 @@ export async function measureLimit(keyPath: string, threads: number, seconds: nu
       perThread,
       cpuSecondsPerSignature: cpu === undefined || signatures === 0 ? undefined : cpu / signatures,
       coreShare: cpu === undefined ? undefined : cpu / wall,
+      restCores,
     };
   } finally {
     await Promise.all(workers.map((worker) => worker.terminate()));

@@ -10,7 +10,8 @@ import { readFileSync, readdirSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { BUNDLE } from "../test/support/harness.js";
-import { machineCpuSeconds, statusKb, threadCpuSeconds } from "./proc-status.js";
+import { readMachine } from "./machine-load.js";
+import { statusKb, threadCpuSeconds } from "./proc-status.js";
 import type { ProbeReport } from "./rss-probe.js";
 
 const POLL_MS = 20;
@@ -33,14 +34,6 @@ export interface MeasuredRun {
   readonly otherThreadsCpuSeconds: readonly number[];
   /** CPU seconds all processes of the machine used during the run (this one, the bench's inventario, anything else). */
   readonly machineBusySeconds: number | undefined;
-}
-
-function readMachine(): { busy: number; total: number } | undefined {
-  try {
-    return machineCpuSeconds(readFileSync("/proc/stat", "utf8"));
-  } catch {
-    return undefined;
-  }
 }
 
 /** Children still running, so that an interrupted bench can stop them. */

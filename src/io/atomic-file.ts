@@ -30,8 +30,9 @@ function realDirectory(dir: string): Promise<string> {
 export async function replaceFile(path: string, data: string): Promise<void> {
   // write-file-atomic resolves the target's real path: a link at `path` would have it write the
   // link's target. Its temporary file's name shows where it is about to write; if that is not
-  // here, the link is removed and the write done again.
-  // (It writes beside `path` as given when that does not resolve: a new file, a dangling link.)
+  // here, the link is removed and the write done again. "Here" is the real path, or `path` as
+  // given when there is nothing to resolve yet (a new file: then a directory on the way may be a
+  // link, as a leases_dir on another disk often is).
   const here = [`${join(await realDirectory(dirname(path)), basename(path))}.`, `${path}.`];
   const tmpfileCreated = (tmp: string): void => {
     if (!here.some((prefix) => tmp.startsWith(prefix) && /^\d+$/.test(tmp.slice(prefix.length)))) throw new LinkInTheWay();
