@@ -7,7 +7,7 @@ import { readdir } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { laptop, syntheticDataset } from "../support/datasets.js";
-import { BUNDLE, makeDeployment, runBundle, type Deployment } from "../support/harness.js";
+import { BUNDLE, makeDeployment, readLog, runBundle, type Deployment } from "../support/harness.js";
 import { startInventario, type TestInventario } from "../support/inventario-server.js";
 import { checkCompletedRun, checkVisibleFiles, shown } from "./issue3-helpers.js";
 
@@ -81,6 +81,31 @@ describe("kill -9 during a large regeneration", () => {
       const hostnames = [...server.dataset.schools.keys()];
       const expected = [...hostnames.map((h) => `${h}.checksum`), "run-record.json", "signed", ...hostnames.map((h) => `signed/${h}.json`)];
       assert.deepEqual(state, expected.sort());
+    }
+  });
+
+  it("SIGTERM and SIGINT end a regeneration promptly, with whole files, and the next run completes", async () => {
+    const starts = async (): Promise<number> => (await readLog(deployment)).filter((line) => line["msg"] === "run started").length;
+    for (const signal of ["SIGTERM", "SIGINT"] as const) {
+      const before = await starts();
+      const child = spawn(process.execPath, [BUNDLE, "--config", deployment.configPath, "--force"], { stdio: "ignore" });
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.on("exit", (code, by) => resolve({ code, signal: by })),
+      );
+      // Once the run holds the lock and is under way.
+      for (let i = 0; i < 400 && (await starts()) === before; i += 1) await sleep(10);
+      await sleep(100);
+      child.kill(signal);
+      const ended = await Promise.race([exited, sleep(20_000).then(() => undefined)]);
+      if (ended === undefined) child.kill("SIGKILL");
+      assert.ok(ended !== undefined, `${signal}: the run did not end`);
+      assert.ok(ended.signal === signal || (ended.code !== null && ended.code !== 0), `${signal}: ended as ${JSON.stringify(ended)}`);
+
+      const visible = await checkVisibleFiles(deployment.leasesDir);
+      assert.equal(visible.schools.size, SCHOOLS, `${signal}: school files missing`);
+      const result = await runBundle([], deployment);
+      assert.equal(result.code, 0, `${signal}: the next run: ${shown(result)}`);
+      await checkCompletedRun(deployment.leasesDir);
     }
   });
 });
