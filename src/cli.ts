@@ -8,7 +8,7 @@ import type { CommandContext, CommandIo, RegisterCommand } from "./commands/comm
 import { registerExport } from "./commands/export.js";
 import { registerKeygen } from "./commands/keygen.js";
 import { registerRun } from "./commands/run.js";
-import { registerStatus } from "./commands/status.js";
+import { checkUsageError, registerStatus } from "./commands/status.js";
 import { registerVerify } from "./commands/verify.js";
 
 /** The commands besides the run, in the order --help lists them. */
@@ -17,6 +17,7 @@ const COMMANDS: readonly RegisterCommand[] = [registerStatus, registerVerify, re
 /** Parses the command line, runs the chosen command, and resolves to the exit status. */
 export async function runCommandLine(argv: readonly string[], io: CommandIo): Promise<ExitCode> {
   let code: ExitCode = ExitCode.Ok;
+  let commanderErrors = "";
   const ctx: CommandContext = { io, setExitCode: (c) => (code = c) };
   const program = new Command()
     .name("inventario-leasegen")
@@ -24,7 +25,8 @@ export async function runCommandLine(argv: readonly string[], io: CommandIo): Pr
     .version(version, "-V, --version")
     .addOption(new Option("-c, --config <path>", "configuration file").default(DEFAULT_CONFIG_PATH))
     .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    // Commander's own errors wait: a monitoring check shows them on its one line instead.
+    .configureOutput({ writeOut: io.out, writeErr: (text) => void (commanderErrors += text) })
     .showHelpAfterError("(run with --help for usage)");
   registerRun(program, ctx);
   for (const register of COMMANDS) register(program, ctx);
@@ -32,9 +34,12 @@ export async function runCommandLine(argv: readonly string[], io: CommandIo): Pr
     await program.parseAsync(argv, { from: "user" });
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help"
-        ? ExitCode.Ok
-        : ExitCode.Usage;
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help")
+        return ExitCode.Ok;
+      const checkCode = checkUsageError(argv, error.message, io);
+      if (checkCode !== undefined) return checkCode;
+      io.err(commanderErrors);
+      return ExitCode.Usage;
     }
     throw error;
   }

@@ -58,6 +58,18 @@ async function statusCommand(configPath: string, hosts: readonly string[], opts:
   return status.problems.length > 0 ? ExitCode.SomeFailed : ExitCode.Ok;
 }
 
+/**
+ * A command line that asked for `status --check` but that commander refused (an unknown option):
+ * UNKNOWN on one line, as the Monitoring Plugins guidelines want for bad arguments, not exit 2
+ * (which a monitoring system reads as CRITICAL). Undefined for any other command line.
+ */
+export function checkUsageError(argv: readonly string[], message: string, io: CommandIo): ExitCode | undefined {
+  if (!argv.includes("status") || !argv.includes("--check")) return undefined;
+  const result = unknownCheck(message.replace(/^error: /, ""));
+  io.out(result.line);
+  return result.state as CheckState as ExitCode;
+}
+
 /** Whatever goes wrong is UNKNOWN, on one line: a monitoring system reads nothing else. */
 async function checkCommand(configPath: string, hosts: readonly string[], opts: StatusOptions, io: CommandIo): Promise<ExitCode> {
   let result;

@@ -102,11 +102,13 @@ test("CRITICAL on a fresh deployment; UNKNOWN when a record cannot be read or th
     [["--max-age", "0"], /--max-age must be a positive number/],
     [["../etc"], /hostname "\.\.\/etc" contains a \//],
     [["--config", join(demo.deployment.dir, "none.conf")], /none\.conf: cannot read the configuration/],
+    [["--no-such-option"], /unknown option '--no-such-option'/],
+    [["--warning"], /option '--warning <days>' argument missing/],
   ];
   for (const [args, why] of cases) {
     const result = await check(demo.deployment, args);
     assert.equal(result.code, 3, args.join(" "));
-    assert.match(result.stdout, /^LEASEGEN UNKNOWN - /);
+    assert.match(result.stdout, /^LEASEGEN UNKNOWN - [^\n]*\n$/, "one line");
     assert.match(result.stdout, why);
   }
   const misplaced = await runBundle(["status", "--warning", "3"], demo.deployment);
