@@ -207,12 +207,12 @@ export class OutputStore {
    */
   async prune(stolen: ReadonlySet<string>): Promise<PruneResult> {
     const { listing, unreadable } = await this.getListing();
+    const revoked = await this.revokeStolen(listing, stolen);
     // Without knowing what a school lists, no laptop file may be judged orphaned.
     if (unreadable.length > 0) {
       const name = unreadable[0] as string;
       throw new Error(`by-school/${name} is not a lease file: laptop files are kept; run --force ${name} to rewrite it`);
     }
-    const revoked = await this.revokeStolen(listing, stolen);
     let removed = 0;
     const remove = async (path: string): Promise<void> => {
       await unlink(path);

@@ -8,6 +8,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { readSchoolFile } from "../../src/core/canonical-json.js";
 import { laptop } from "../support/datasets.js";
 import { BUNDLE, makeDeployment, publicKeyOf, readLog, readTree, runBundle, type Deployment } from "../support/harness.js";
 import { emptyDataset, startInventario, type TestInventario, type TestSchool } from "../support/inventario-server.js";
@@ -116,16 +117,24 @@ describe("revocation", () => {
     const original = await readFile(schoolPath);
     await writeFile(schoolPath, "[1,{truncated");
     school(C).laptops.push(laptop(23)); // something to do, so the run sweeps
+    // A laptop stolen now, listed by a school that fails this run: still revoked from its file.
+    server.dataset.stolen.push({ serial: laptop(1).serial, uuid: null });
+    school(A).raw = { status: 500, body: "oops" };
     const laptopsBefore = [...(await readTree(join(deployment.leasesDir, "by-laptop"))).keys()];
     const result = await runBundle([], deployment);
+    delete school(A).raw;
     assert.equal(result.code, 3, shown(result));
     assert.match(
       result.stderr,
       new RegExp(`by-school/${D.replace(/\./g, "\\.")} is not a lease file: laptop files are kept; run --force ${D}`),
     );
     const laptopsAfter = [...(await readTree(join(deployment.leasesDir, "by-laptop"))).keys()];
-    for (const path of laptopsBefore) assert.ok(laptopsAfter.includes(path), path);
+    const revoked = join(laptop(1).serial.slice(-2), laptop(1).serial);
+    for (const path of laptopsBefore) if (path !== revoked) assert.ok(laptopsAfter.includes(path), path);
+    const schoolA = readSchoolFile(await readFile(join(deployment.leasesDir, "by-school", A), "latin1"));
+    assert.equal(schoolA.has(laptop(1).serial), false, "revoked from the failed school's file");
     await writeFile(schoolPath, original);
+    server.dataset.stolen = server.dataset.stolen.filter((l) => l.serial !== laptop(1).serial);
     await run();
   });
 
