@@ -10,27 +10,29 @@ import { leaseLines, signedMessage } from "../../src/core/lease.js";
 import type { Expiry, Laptop } from "../../src/core/domain.js";
 import { verifyLeaseSignature } from "../../src/signers/lease-signature.js";
 import { laptop } from "../support/datasets.js";
-import { BUNDLE, makeDeployment, publicKeyOf, readLog, readTree, runBundle, type Deployment } from "../support/harness.js";
+import {
+  BUNDLE,
+  makeDeployment,
+  publicKeyOf,
+  readLog,
+  readTree,
+  runBundle,
+  useDemoDeployment,
+  type Deployment,
+} from "../support/harness.js";
 import { emptyDataset, startInventario, type TestInventario, type TestLaptop } from "../support/inventario-server.js";
 import { checkCompletedRun, schoolSnapshot, shown, stderrLines } from "./issue3-helpers.js";
 
 const A = "schoolserver.a.example.org";
 const B = "schoolserver.b.example.org";
 
-/** A fresh test inventario and deployment per test; `schools` is the first dataset. */
-function useDeployment(schools: Record<string, TestLaptop[]>): { server: TestInventario; deployment: Deployment } {
-  const current = {} as { server: TestInventario; deployment: Deployment };
-  beforeEach(async () => {
+/** A fresh test inventario (with these schools) and deployment per test. */
+function useDeployment(schools: Record<string, TestLaptop[]>): { readonly server: TestInventario; readonly deployment: Deployment } {
+  return useDemoDeployment(() => {
     const dataset = emptyDataset();
     for (const [hostname, laptops] of Object.entries(schools)) dataset.schools.set(hostname, { laptops });
-    current.server = await startInventario(dataset);
-    current.deployment = await makeDeployment(current.server.url);
+    return dataset;
   });
-  afterEach(async () => {
-    await current.server.close();
-    await current.deployment.remove();
-  });
-  return current;
 }
 
 async function run(deployment: Deployment, args: string[] = [], expected = 0): Promise<void> {

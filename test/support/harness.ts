@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterEach, beforeEach, type TestContext } from "node:test";
 import { demoDataset } from "./datasets.js";
-import { startInventario, type TestInventario } from "./inventario-server.js";
+import { startInventario, type Dataset, type TestInventario } from "./inventario-server.js";
 import { copyVectorKey } from "./keys.js";
 
 export const ROOT = join(__dirname, "..", "..", "..");
@@ -61,14 +61,17 @@ export async function makeDeployment(site: string, extra: Record<string, string>
 }
 
 /**
- * For a test file whose every test starts from the demo dataset on a fresh test inventario and
- * a fresh deployment: registers the hooks and returns the current pair.
+ * For a test file whose every test starts from the demo dataset (or `dataset`) on a fresh test
+ * inventario and a fresh deployment: registers the hooks and returns the current pair.
  */
-export function useDemoDeployment(): { readonly server: TestInventario; readonly deployment: Deployment } {
+export function useDemoDeployment(dataset: () => Dataset = demoDataset): {
+  readonly server: TestInventario;
+  readonly deployment: Deployment;
+} {
   let server: TestInventario | undefined;
   let deployment: Deployment | undefined;
   beforeEach(async () => {
-    server = await startInventario(demoDataset());
+    server = await startInventario(dataset());
     deployment = await makeDeployment(server.url);
   });
   afterEach(async () => {
