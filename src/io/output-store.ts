@@ -59,21 +59,20 @@ export class OutputStore {
   /** A school file as serial → lease text; undefined if it is missing, a link, or not a lease file. */
   private async readSchoolLeases(name: string): Promise<Map<string, string> | undefined> {
     try {
-      const path = join(this.schoolDir, name);
-      if (!(await lstat(path)).isFile()) return undefined;
-      return readSchoolFile(await readFile(path, "utf8"));
+      return readSchoolFile(await this.readSchoolFileText(name, "utf8"));
     } catch {
       return undefined;
     }
   }
 
   /**
-   * A school file's bytes (as latin1, so none is lost) for readers that must not be led out of
-   * leases_dir: a symbolic link in its place is refused, not followed, and so is anything but a
-   * regular file (O_NONBLOCK: a FIFO there must not hang the reader).
+   * A school file's text (by default as latin1, so no byte is lost), read without being led out
+   * of leases_dir: a symbolic link in its place is refused, not followed, and so is anything but a
+   * regular file (O_NONBLOCK: a FIFO there must not hang the reader). `name` is a hostname or a
+   * name read from by-school/ itself.
    */
-  async readSchoolFileText(hostname: Hostname): Promise<string> {
-    const path = this.schoolFile(hostname);
+  async readSchoolFileText(name: string, encoding: BufferEncoding = "latin1"): Promise<string> {
+    const path = join(this.schoolDir, name);
     const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(
       (error: NodeJS.ErrnoException) => {
         throw error.code === "ELOOP" ? new Error(`${path} is a symbolic link: not followed`) : error;
@@ -81,7 +80,7 @@ export class OutputStore {
     );
     try {
       if (!(await handle.stat()).isFile()) throw new Error(`${path} is not a regular file`);
-      return await handle.readFile("latin1");
+      return await handle.readFile(encoding);
     } finally {
       await handle.close();
     }
