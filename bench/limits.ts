@@ -1,11 +1,11 @@
 // The machine's limits together: every lease costs one signature and one durable file replace,
 // so the rate no program writing one file per laptop can beat on these threads is
 // 1 / (1/signing limit + 1/write limit). `ratio_to_limit` divides by that. Also what the program's
-// writer (write-file-atomic) and the hand-written one it replaced cost beyond the bare replace.
+// writer (write-file-atomic's synchronous form, on its writer threads) costs beyond the bare replace.
 import type { Limit } from "./limit.js";
 import type { Row } from "./report.js";
 import { fixed } from "./report.js";
-import { WRITES_IN_FLIGHT, type WriteLimit, type WriterCost } from "./write-limit.js";
+import type { WriteLimit, WriterCost } from "./write-limit.js";
 
 export interface Limits {
   readonly signing: Limit;
@@ -22,12 +22,10 @@ const us = (seconds: number): string => `${Math.round(seconds)} µs`;
 const signed = (value: number): string => `${value >= 0 ? "+" : "−"}${Math.round(Math.abs(value))}`;
 const rest = (cores: number | undefined): string => (cores === undefined ? "" : `; rest of the machine ${cores.toFixed(2)} cores`);
 
-/** A writer's rate, wall µs per file per thread and CPU µs per file, and how it compares with the bare replace made the same way. */
-function writerNote(cost: WriterCost, bare?: WriterCost): string {
-  const beyond = bare
-    ? ` (beyond the bare replace: ${signed(cost.microsPerFile - bare.microsPerFile)} µs, ${signed(cost.cpuMicrosPerFile - bare.cpuMicrosPerFile)} µs CPU)`
-    : "";
-  return `${cost.perSecond.toFixed(1)}/s: ${us(cost.microsPerFile)}/file/thread, ${us(cost.cpuMicrosPerFile)} CPU/file${beyond}`;
+/** The program's writer: its rate, wall µs per file per thread and CPU µs per file, and how it compares with the bare replace. */
+function writerNote(cost: WriterCost, bare: WriterCost): string {
+  const beyond = `beyond the bare replace: ${signed(cost.microsPerFile - bare.microsPerFile)} µs, ${signed(cost.cpuMicrosPerFile - bare.cpuMicrosPerFile)} µs CPU`;
+  return `${cost.perSecond.toFixed(1)}/s: ${us(cost.microsPerFile)}/file/thread, ${us(cost.cpuMicrosPerFile)} CPU/file (${beyond})`;
 }
 
 /** The limit rows of the table's summary, leases_per_s and ratio_to_limit among them. */
@@ -53,10 +51,7 @@ export function limitRows(limits: Limits, leasesPerSecond: number): Row[] {
     ["combined_limit_per_s", limits.combinedPerSecond.toFixed(1), "(1 / (1/limit + 1/write_limit))"],
     ["leases_per_s", leasesPerSecond.toFixed(1)],
     ["ratio_to_limit", (leasesPerSecond / limits.combinedPerSecond).toFixed(3), "target >= 0.75 (of the combined limit)"],
-    [`writers, ${WRITES_IN_FLIGHT} files in flight per thread`, ""],
-    ["  bare replace", writerNote(write.bareAsync)],
-    ["  write-file-atomic (program)", writerNote(write.program, write.bareAsync)],
-    ["  hand-written (before)", writerNote(write.baseline, write.bareAsync)],
+    ["program's writer", writerNote(write.program, write.bare), "(write-file-atomic, synchronous, the same threads)"],
   ];
 }
 
@@ -70,9 +65,7 @@ export function limitFigures(limits: Limits, leasesPerSecond: number): Record<st
     leases_per_s: fixed(leasesPerSecond, 1),
     ratio_to_limit: fixed(leasesPerSecond / limits.combinedPerSecond, 3),
     bare_write_cpu_us: fixed(write.bare.cpuMicrosPerFile, 0),
-    writer_overhead_us: fixed(write.program.microsPerFile - write.bareAsync.microsPerFile, 0),
-    writer_overhead_cpu_us: fixed(write.program.cpuMicrosPerFile - write.bareAsync.cpuMicrosPerFile, 0),
-    baseline_writer_overhead_us: fixed(write.baseline.microsPerFile - write.bareAsync.microsPerFile, 0),
-    baseline_writer_overhead_cpu_us: fixed(write.baseline.cpuMicrosPerFile - write.bareAsync.cpuMicrosPerFile, 0),
+    writer_overhead_us: fixed(write.program.microsPerFile - write.bare.microsPerFile, 0),
+    writer_overhead_cpu_us: fixed(write.program.cpuMicrosPerFile - write.bare.cpuMicrosPerFile, 0),
   };
 }

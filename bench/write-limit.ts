@@ -1,17 +1,14 @@
 // The machine's raw limit for writing lease files, and what the program's writer costs per file
 // beyond it. The same threads as the signing limit (one per core) replace 630-byte files in a
-// by-laptop-like tree on the file system the deployments use, with three writers:
-// - `bare`: the durable replace and nothing else (O_EXCL create, write, fsync, close, rename),
-//   synchronous calls on the thread itself, one file at a time: the write limit;
-// - `bare-async`: the same steps through libuv's pool with as many files in flight per thread as
-//   `replaceFiles` keeps: the reference the writers below are compared with, since more writes
-//   in flight overlap their fsyncs (less wall time per file) and share journal commits (less CPU);
-// - `program`: the program's own `replaceFile` (write-file-atomic with its options), the same way;
-// - `baseline`: the hand-written writer write-file-atomic replaced (bench/baseline-writer.ts), the same way.
+// by-laptop-like tree on the file system the deployments use, one file at a time each, with two
+// writers:
+// - `bare`: the durable replace and nothing else (O_EXCL create, write, fsync, close, rename):
+//   the write limit;
+// - `program`: the program's own `replaceFileSync` (write-file-atomic's synchronous form with its
+//   options), exactly as its writer threads call it.
 // The writers take turns in short rounds, so that a change in the disk's or the machine's load
-// falls on all of them alike. CPU per file is the whole process's (the worker threads, libuv's pool
-// where the asynchronous writers' syscalls run, and an idle main thread), not the kernel's own
-// journal threads.
+// falls on both alike. CPU per file is the whole process's (the worker threads and an idle main
+// thread), not the kernel's own journal threads.
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
@@ -19,7 +16,7 @@ import { watchLoad } from "./machine-load.js";
 import type { WriteMessage, WriteOrder, WriteSetup } from "./write-limit-worker.js";
 
 /** The writers measured, in the order of each round (see the top of this file). */
-export const WRITERS = ["bare", "bare-async", "program", "baseline"] as const;
+export const WRITERS = ["bare", "program"] as const;
 export type WriterName = (typeof WRITERS)[number];
 
 export interface WriterCost {
@@ -37,17 +34,13 @@ export interface WriteLimit {
   readonly threads: number;
   /** The bare replace: `write_limit_per_s` is `bare.perSecond`. */
   readonly bare: WriterCost;
-  readonly bareAsync: WriterCost;
   readonly program: WriterCost;
-  readonly baseline: WriterCost;
   /** Cores the rest of the machine kept busy meanwhile, on average. */
   readonly restCores: number | undefined;
 }
 
 const WORKER_FILE = join(__dirname, "write-limit-worker.js");
 const ROUNDS = 8;
-/** As many as `replaceFiles` keeps in flight: write-file-atomic's per-call set-up (its exit handler) then stays loaded, as in a run. */
-export const WRITES_IN_FLIGHT = 32;
 
 interface Tally {
   files: number;
@@ -76,12 +69,11 @@ export async function measureWriteLimit(parent: string, threads: number, seconds
     for (let round = 0; round < ROUNDS; round += 1) {
       // Each round starts with the next writer: none always follows the same one (and the journal commits it leaves).
       const order = [...WRITERS.slice(round % WRITERS.length), ...WRITERS.slice(0, round % WRITERS.length)];
-      for (const writer of order)
-        await runRound(workers, { writer, seconds: seconds / ROUNDS, inFlight: WRITES_IN_FLIGHT }, tallies.get(writer) as Tally);
+      for (const writer of order) await runRound(workers, { writer, seconds: seconds / ROUNDS }, tallies.get(writer) as Tally);
     }
     const cost = (writer: WriterName): WriterCost => writerCost(tallies.get(writer) as Tally, threads);
     const restCores = loadOfAll().restCores;
-    return { threads, bare: cost("bare"), bareAsync: cost("bare-async"), program: cost("program"), baseline: cost("baseline"), restCores };
+    return { threads, bare: cost("bare"), program: cost("program"), restCores };
   } finally {
     await Promise.all(workers.map((worker) => worker.terminate()));
     await rm(dir, { recursive: true, force: true });

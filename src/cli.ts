@@ -14,11 +14,11 @@ import { registerVerify } from "./commands/verify.js";
 /** The commands besides the run, in the order --help lists them. */
 const COMMANDS: readonly RegisterCommand[] = [registerStatus, registerVerify, registerExport, registerKeygen];
 
-/** Parses the command line, runs the chosen command, and resolves to the exit status. */
-export async function runCommandLine(argv: readonly string[], io: CommandIo): Promise<ExitCode> {
+/** Parses the command line, runs the chosen command, and resolves to the exit status. `bundleFile` is what worker threads run. */
+export async function runCommandLine(argv: readonly string[], io: CommandIo, bundleFile: string): Promise<ExitCode> {
   let code: ExitCode = ExitCode.Ok;
   let commanderErrors = "";
-  const ctx: CommandContext = { io, setExitCode: (c) => (code = c) };
+  const ctx: CommandContext = { io, bundleFile, setExitCode: (c) => (code = c) };
   const program = new Command()
     .name("inventario-leasegen")
     .description("Signs OLPC XO activation leases for the laptops inventario knows, school by school.")

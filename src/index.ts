@@ -1,8 +1,10 @@
 // The program's entry: process concerns only (umask, argv, exit status, what reaches stderr).
-// The same bundle file is also the body of the worker threads that sign and verify leases.
+// The same bundle file is also the body of the worker threads that sign and verify leases and
+// write files. The command line is imported only on the main thread: a worker that loaded it
+// (commander, pino, node-fetch…) would cost about 6 MB more, for nothing.
 import { isMainThread, workerData } from "node:worker_threads";
-import { runCommandLine } from "./cli.js";
 import { ExitCode, FatalError, describe } from "./errors.js";
+import { isWriteWorker, runWriteWorker } from "./io/write-worker.js";
 import { isSignWorker, runSignWorker } from "./signers/sign-worker.js";
 import { isVerifyWorker, runVerifyWorker } from "./signers/verify-worker.js";
 
@@ -12,6 +14,8 @@ if (!isMainThread && isSignWorker(workerData)) {
   runSignWorker();
 } else if (!isMainThread && isVerifyWorker(workerData)) {
   runVerifyWorker();
+} else if (!isMainThread && isWriteWorker(workerData)) {
+  runWriteWorker();
 } else {
   // Lease files are read by other services (oatslite, xs-activation): 0644 whatever cron's umask.
   process.umask(0o022);
@@ -30,11 +34,15 @@ if (!isMainThread && isSignWorker(workerData)) {
     process.exit(ExitCode.NothingDone);
   });
   const io = { out: (s: string) => void process.stdout.write(s), err: (s: string) => void process.stderr.write(s) };
-  runCommandLine(process.argv.slice(2), io).then(
-    (code) => (process.exitCode = outputFailed && code === ExitCode.Ok ? ExitCode.NothingDone : code),
-    (error: unknown) => {
-      complain(describe(error));
-      process.exitCode = error instanceof FatalError ? error.exitCode : ExitCode.NothingDone;
-    },
-  );
+  // Workers run this very file: it, not the chunk the command line is in (ncc splits it off).
+  const bundleFile = __filename;
+  import("./cli.js")
+    .then(({ runCommandLine }) => runCommandLine(process.argv.slice(2), io, bundleFile))
+    .then(
+      (code) => (process.exitCode = outputFailed && code === ExitCode.Ok ? ExitCode.NothingDone : code),
+      (error: unknown) => {
+        complain(describe(error));
+        process.exitCode = error instanceof FatalError ? error.exitCode : ExitCode.NothingDone;
+      },
+    );
 }

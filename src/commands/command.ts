@@ -10,6 +10,8 @@ export interface CommandIo {
 
 export interface CommandContext {
   readonly io: CommandIo;
+  /** The program's own bundle file, which worker threads (signers, verifiers, writers) run. */
+  readonly bundleFile: string;
   /** The command's exit status, once its action has finished. */
   readonly setExitCode: (code: ExitCode) => void;
 }

@@ -13,6 +13,7 @@ import { readConfigFile } from "../io/config-file.js";
 import { InventarioClient } from "../io/inventario-client.js";
 import { acquireLock, type Lock } from "../io/lock.js";
 import { LogWriteError, openLog, type Log } from "../io/log.js";
+import { ThreadedFileWriter, writerThreads } from "../io/file-writer.js";
 import { OutputStore } from "../io/output-store.js";
 import { ProgressLine } from "../io/progress-line.js";
 import { StateStore, StateWriteError } from "../io/state-store.js";
@@ -53,7 +54,7 @@ The log is leasegen.log in the configured state_dir.`,
         dryRun: opts.dryRun,
         hostnames: hosts === undefined ? undefined : splitHosts(hosts),
       };
-      ctx.setExitCode(await runCommand(options, ctx.io));
+      ctx.setExitCode(await runCommand(options, ctx.io, ctx.bundleFile));
     });
 }
 
@@ -71,7 +72,7 @@ const stderrLine =
   (line: string): void =>
     io.err(`inventario-leasegen: ${line}\n`);
 
-async function runCommand(cli: RunOptions, io: CommandIo): Promise<ExitCode> {
+async function runCommand(cli: RunOptions, io: CommandIo, bundleFile: string): Promise<ExitCode> {
   const config = readConfigFile(cli.configPath);
   const lock = await lockDirectories(config, cli.dryRun);
   if (!lock) {
@@ -88,7 +89,7 @@ async function runCommand(cli: RunOptions, io: CommandIo): Promise<ExitCode> {
   try {
     log = openLog(cli.dryRun ? undefined : state.logFile, config.logFormat, stderrLine(shown));
     log.info({ force: cli.force, dryRun: cli.dryRun, hostnames: cli.hostnames, signer: config.signer }, "run started");
-    const report = await runWithConfig(config, cli, state, log, startedAt, progress);
+    const report = await runWithConfig({ config, cli, state, log, now: startedAt, progress, bundleFile });
     progress?.clear();
     const hookFailed = !cli.dryRun && (await runPostHook(report, config, log));
     const code = hookFailed ? exitCodeAfterFailedHook(exitCodeOf(report)) : exitCodeOf(report);
@@ -149,14 +150,18 @@ function reportRunError(error: unknown, log: Log | undefined, io: CommandIo): Ex
   return fatal ? error.exitCode : ExitCode.NothingDone;
 }
 
-async function runWithConfig(
-  config: Config,
-  cli: RunOptions,
-  state: StateStore,
-  log: Log,
-  now: Date,
-  progress: ProgressLine | undefined,
-): Promise<RunReport> {
+interface RunSetup {
+  readonly config: Config;
+  readonly cli: RunOptions;
+  readonly state: StateStore;
+  readonly log: Log;
+  readonly now: Date;
+  readonly progress: ProgressLine | undefined;
+  /** The program's own bundle: the signing and writing threads run it (see index.ts). */
+  readonly bundleFile: string;
+}
+
+async function runWithConfig({ config, cli, state, log, now, progress, bundleFile }: RunSetup): Promise<RunReport> {
   const key = await loadLeaseKey(config.signingKeyPath);
   if (key.exposed) {
     const fix = "chmod o-rwx it (0640, group inventario-leasegen, is the usual setup)";
@@ -164,7 +169,9 @@ async function runWithConfig(
   }
   const extraCa = config.caFile === undefined ? undefined : await readCaFile(config.caFile);
   // A dry run signs nothing: the native signer starts no worker and touches no file until asked.
-  const signer = cli.dryRun ? new NativeSigner(key, __filename, 1) : await makeSigner(config, key, state, log);
+  const signer = cli.dryRun ? new NativeSigner(key, bundleFile, 1) : await makeSigner(config, key, state, log, bundleFile);
+  // Writer threads start with the first school to write: a run with nothing to do starts none.
+  const writer = new ThreadedFileWriter(bundleFile, writerThreads(availableParallelism()));
   const inventario = new InventarioClient({
     site: config.site,
     user: config.user,
@@ -174,20 +181,19 @@ async function runWithConfig(
   });
   try {
     const policy = { force: cli.force, staleSeconds: config.staleSeconds, maxShrinkPercent: config.maxShrinkPercent };
-    const outputs = new OutputStore(config.leasesDir, await state.ownedSchools());
+    const outputs = new OutputStore(config.leasesDir, await state.ownedSchools(), writer);
     const onProgress = progress && ((p: RunProgress) => progress.update(p));
     const deps = { inventario, signer, outputs, state, log, now, onProgress };
     return await run(deps, { policy, dryRun: cli.dryRun, hostnames: cli.hostnames });
   } finally {
     inventario.close();
-    await signer.close();
+    await Promise.all([signer.close(), writer.close()]);
   }
 }
 
-async function makeSigner(config: Config, key: LeaseKey, state: StateStore, log: Log): Promise<Signer> {
+async function makeSigner(config: Config, key: LeaseKey, state: StateStore, log: Log, bundleFile: string): Promise<Signer> {
   const processes = availableParallelism();
-  // The bundle itself is the native signer's worker script (see index.ts).
-  if (config.signer === "native") return new NativeSigner(key, __filename, processes);
+  if (config.signer === "native") return new NativeSigner(key, bundleFile, processes);
   const signer = await BiosCryptoSigner.create({
     biosCryptoPath: config.biosCryptoPath,
     keyPath: config.signingKeyPath,

@@ -11,7 +11,7 @@ import { StateStore } from "../io/state-store.js";
 import { loadPublicKey, type LeasePublicKey } from "../signers/lease-key.js";
 import { LeaseVerifier } from "../signers/lease-verifier.js";
 import { verifyLeases } from "../verify/verify.js";
-import { configPathOf, type CommandContext, type CommandIo } from "./command.js";
+import { configPathOf, type CommandContext } from "./command.js";
 
 export function registerVerify(program: Command, ctx: CommandContext): void {
   program
@@ -27,7 +27,7 @@ Checks every lease line of every by-school and by-laptop file as the laptop does
 Exit status: 0 everything holds, 1 something is wrong, 2 usage or configuration error.`,
     )
     .action(async (hosts: string[], opts: { json: boolean }, command: Command) => {
-      ctx.setExitCode(await verifyCommand(configPathOf(command), parseHosts(hosts), opts.json, ctx.io));
+      ctx.setExitCode(await verifyCommand(configPathOf(command), parseHosts(hosts), opts.json, ctx));
     });
 }
 
@@ -41,15 +41,14 @@ function parseHosts(args: readonly string[]): Hostname[] | undefined {
   });
 }
 
-async function verifyCommand(configPath: string, hostnames: Hostname[] | undefined, json: boolean, io: CommandIo): Promise<ExitCode> {
+async function verifyCommand(configPath: string, hostnames: Hostname[] | undefined, json: boolean, ctx: CommandContext): Promise<ExitCode> {
   const config = readConfigFile(configPath);
   const key = await loadKey(config.signingKeyPath);
-  // The bundle itself is the verifying workers' script (see index.ts).
-  const verifier = new LeaseVerifier(key, __filename, availableParallelism());
+  const verifier = new LeaseVerifier(key, ctx.bundleFile, availableParallelism());
   try {
     const deps = { leasesDir: config.leasesDir, state: new StateStore(config.stateDir), key, verifier, now: new Date() };
     const report = await verifyLeases(deps, hostnames);
-    io.out(json ? verifyJson(report) : verifyText(report));
+    ctx.io.out(json ? verifyJson(report) : verifyText(report));
     return verifyExitCode(report);
   } finally {
     await verifier.close();

@@ -3,6 +3,9 @@
 // (or a run killed with -9) sees the old file or the new one, never a torn one. Around it, only
 // what it does not do itself: the directory fsync that makes the renames durable and never
 // writing through a symbolic link (core/temporary-file.ts recognises what a killed run leaves).
+// Its asynchronous form serves single files; its synchronous form, many files on the writer
+// threads (file-writer.ts), where one file's steps do not queue behind other files' fsyncs.
+import { realpathSync, unlinkSync } from "node:fs";
 import { mkdir, open, realpath, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
@@ -13,8 +16,24 @@ const OPTIONS = { mode: 0o644, chown: { uid: process.getuid?.() ?? 0, gid: proce
 
 class LinkInTheWay extends Error {}
 
-/** Real paths of the directories written to, resolved once each. */
+/**
+ * write-file-atomic resolves the target's real path: a link at `path` would have it write the
+ * link's target. Its temporary file's name shows where it is about to write; if that is not
+ * here, this throws, and the caller removes the link and writes again. "Here" is the real path,
+ * or `path` as given when there is nothing to resolve yet (a new file: then a directory on the
+ * way may be a link, as a leases_dir on another disk often is).
+ */
+function writeOptions(path: string, realDir: string): writeFileAtomic.Options {
+  const here = [`${join(realDir, basename(path))}.`, `${path}.`];
+  const tmpfileCreated = (tmp: string): void => {
+    if (!here.some((prefix) => tmp.startsWith(prefix) && /^\d+$/.test(tmp.slice(prefix.length)))) throw new LinkInTheWay();
+  };
+  return { ...OPTIONS, tmpfileCreated };
+}
+
+/** Real paths of the directories written to, resolved once each (per thread). */
 const realDirectories = new Map<string, Promise<string>>();
+const realDirectoriesSync = new Map<string, string>();
 
 function realDirectory(dir: string): Promise<string> {
   let real = realDirectories.get(dir);
@@ -26,23 +45,36 @@ function realDirectory(dir: string): Promise<string> {
   return real;
 }
 
+function realDirectorySync(dir: string): string {
+  let real = realDirectoriesSync.get(dir);
+  if (real === undefined) {
+    real = realpathSync(dir);
+    realDirectoriesSync.set(dir, real);
+  }
+  return real;
+}
+
 /** Replaces `path` with `data` (mode 0644). A symbolic link in its place is replaced, never written through. */
 export async function replaceFile(path: string, data: string): Promise<void> {
-  // write-file-atomic resolves the target's real path: a link at `path` would have it write the
-  // link's target. Its temporary file's name shows where it is about to write; if that is not
-  // here, the link is removed and the write done again. "Here" is the real path, or `path` as
-  // given when there is nothing to resolve yet (a new file: then a directory on the way may be a
-  // link, as a leases_dir on another disk often is).
-  const here = [`${join(await realDirectory(dirname(path)), basename(path))}.`, `${path}.`];
-  const tmpfileCreated = (tmp: string): void => {
-    if (!here.some((prefix) => tmp.startsWith(prefix) && /^\d+$/.test(tmp.slice(prefix.length)))) throw new LinkInTheWay();
-  };
+  const options = writeOptions(path, await realDirectory(dirname(path)));
   try {
-    await writeFileAtomic(path, data, { ...OPTIONS, tmpfileCreated });
+    await writeFileAtomic(path, data, options);
   } catch (error) {
     if (!(error instanceof LinkInTheWay)) throw error;
     await unlink(path);
-    await writeFileAtomic(path, data, { ...OPTIONS, tmpfileCreated });
+    await writeFileAtomic(path, data, options);
+  }
+}
+
+/** `replaceFile`, blocking the calling thread: for the writer threads only. */
+export function replaceFileSync(path: string, data: string): void {
+  const options = writeOptions(path, realDirectorySync(dirname(path)));
+  try {
+    writeFileAtomic.sync(path, data, options);
+  } catch (error) {
+    if (!(error instanceof LinkInTheWay)) throw error;
+    unlinkSync(path);
+    writeFileAtomic.sync(path, data, options);
   }
 }
 

@@ -14,7 +14,8 @@ import { parseHostname, parseSerial, type Hostname, type Serial } from "../core/
 import { mergeLeaseTexts } from "../core/lease.js";
 import { SchoolListing } from "../core/school-listing.js";
 import { readStolenListText, stolenCsvText, stolenListText, type StolenLaptop } from "../core/stolen-list.js";
-import { ensureDirectories, replaceFile, replaceFiles, syncDirectory } from "./atomic-file.js";
+import { ensureDirectories, replaceFile, syncDirectory } from "./atomic-file.js";
+import { inThreadWriter, type FileWriter } from "./file-writer.js";
 import { temporaryFileTarget } from "../core/temporary-file.js";
 import { eachLimited } from "./each-limited.js";
 
@@ -33,9 +34,11 @@ export class OutputStore {
   /** The schools this run's state_dir has written: the only ones it may remove. */
   private readonly owned: Set<string>;
 
+  /** `writer` replaces many laptop files at once (threads in a run; this thread by default). */
   constructor(
     readonly root: string,
     owned: ReadonlySet<string>,
+    private readonly writer: FileWriter = inThreadWriter,
   ) {
     this.schoolDir = join(root, "by-school");
     this.laptopDir = join(root, "by-laptop");
@@ -101,7 +104,7 @@ export class OutputStore {
     const serials = [...leases.keys()];
     const dropped = listing.serialsOf(hostname).filter((serial) => !leases.has(serial as Serial) && !stolen.has(serial));
     const laptopFiles = await this.laptopFilesFor(listing, hostname, [...serials, ...dropped], leases);
-    await replaceFiles(laptopFiles);
+    await this.writer.replaceFiles(laptopFiles);
     await ensureDirectories([this.schoolFile(hostname)]);
     await replaceFile(this.schoolFile(hostname), schoolFileText(leases));
     await syncDirectory(this.schoolDir);
@@ -114,7 +117,7 @@ export class OutputStore {
     const { listing } = await this.getListing();
     const shared = listing.serialsOf(hostname).filter((serial) => !stolen.has(serial));
     const files = await this.laptopFilesFor(listing, hostname, shared, new Map());
-    await replaceFiles(files);
+    await this.writer.replaceFiles(files);
     await rm(this.schoolFile(hostname), { force: true });
     listing.set(hostname, []);
     this.owned.delete(hostname);

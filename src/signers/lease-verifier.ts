@@ -3,7 +3,7 @@
 // tens of thousands of leases would be bound by one core's verifying without them.
 import type { LeasePublicKey } from "./lease-key.js";
 import { VERIFY_WORKER_ROLE, encodeChecks, type SignatureCheck, type VerifyWorkerSetup } from "./verify-worker.js";
-import { WorkerPool } from "./worker-pool.js";
+import { WorkerPool } from "../io/worker-pool.js";
 
 export type { SignatureCheck } from "./verify-worker.js";
 

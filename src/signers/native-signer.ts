@@ -7,7 +7,7 @@ import { SignerError } from "../errors.js";
 import type { LeaseKey } from "./lease-key.js";
 import type { Signer } from "./signer.js";
 import { WORKER_ROLE, type WorkerSetup } from "./sign-worker.js";
-import { WorkerPool } from "./worker-pool.js";
+import { WorkerPool } from "../io/worker-pool.js";
 
 /** Small enough to share a school among workers, large enough to make messaging cheap. */
 const MAX_CHUNK = 64;

@@ -3,7 +3,7 @@
 import { createPrivateKey } from "node:crypto";
 import { workerData } from "node:worker_threads";
 import { signLeaseMessage } from "./lease-signature.js";
-import { serveBatches } from "./worker-pool.js";
+import { hasRole, serveBatches } from "../io/worker-pool.js";
 
 export const WORKER_ROLE = "inventario-leasegen lease signer";
 
@@ -14,7 +14,7 @@ export interface WorkerSetup {
 }
 
 export function isSignWorker(data: unknown): data is WorkerSetup {
-  return typeof data === "object" && data !== null && (data as { role?: unknown }).role === WORKER_ROLE;
+  return hasRole(data, WORKER_ROLE);
 }
 
 /** Each batch is messages to sign; the reply, their signatures in order. */

@@ -4,7 +4,7 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { workerData } from "node:worker_threads";
 import { verifyLeaseSignature } from "./lease-signature.js";
-import { serveBatches } from "./worker-pool.js";
+import { hasRole, serveBatches } from "../io/worker-pool.js";
 
 export const VERIFY_WORKER_ROLE = "inventario-leasegen lease verifier";
 
@@ -21,7 +21,7 @@ export interface SignatureCheck {
 }
 
 export function isVerifyWorker(data: unknown): data is VerifyWorkerSetup {
-  return typeof data === "object" && data !== null && (data as { role?: unknown }).role === VERIFY_WORKER_ROLE;
+  return hasRole(data, VERIFY_WORKER_ROLE);
 }
 
 /**

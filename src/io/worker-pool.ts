@@ -1,6 +1,6 @@
 // A pool of worker threads, each running the program's own bundle in one role (index.ts picks
 // the role from workerData): batches go to idle workers in turn, and each batch's promise
-// settles with its worker's reply. The lease signer and the lease verifier share it.
+// settles with its worker's reply. The lease signer, the lease verifier and the file writer use it.
 import { Worker, parentPort, type ResourceLimits } from "node:worker_threads";
 
 /** What crosses to a worker: a numbered batch, and its reply. */
@@ -40,7 +40,8 @@ export class WorkerPool<Batch, Result> {
       const worker = new Worker(this.workerFile, { workerData: this.workerData, resourceLimits: this.resourceLimits });
       worker.on("message", (reply: WorkerReply<Result>) => this.finish(worker, reply));
       worker.on("error", (error) => this.fail(error));
-      worker.on("exit", (code) => code !== 0 && this.fail(new Error(`worker exited with code ${code}`)));
+      // Only close() ends a worker: one that exits by itself, even with code 0, took its batch with it.
+      worker.on("exit", (code) => this.fail(new Error(`worker exited with code ${code}`)));
       this.idle.push(worker);
     }
     this.started = true;
@@ -57,7 +58,7 @@ export class WorkerPool<Batch, Result> {
 
   async close(): Promise<void> {
     const workers = [...this.idle, ...this.running.keys()];
-    this.broken ??= new Error(this.closedMessage);
+    this.fail(new Error(this.closedMessage));
     this.idle.length = 0;
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
@@ -90,6 +91,11 @@ export class WorkerPool<Batch, Result> {
     this.queue.length = 0;
     this.running.clear();
   }
+}
+
+/** Whether a worker's `workerData` names this role. */
+export function hasRole(data: unknown, role: string): boolean {
+  return typeof data === "object" && data !== null && (data as { role?: unknown }).role === role;
 }
 
 /** The worker's side: answers each batch with `work(batch)`, or with the error it threw. */
