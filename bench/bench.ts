@@ -16,6 +16,7 @@ import { combineLimits, limitFigures, limitRows, type Limits } from "./limits.js
 import { liveChildren, runMeasured, type MeasuredRun } from "./measured-run.js";
 import { describeOutcomes, describePhases, fixed, runPhases, table, type Row, type RunPhases } from "./report.js";
 import { measureVerify, type VerifyTiming } from "./verify-step.js";
+import { writerThreads } from "../src/io/file-writer.js";
 import { measureWriteLimit, WRITERS } from "./write-limit.js";
 
 interface Settings {
@@ -220,7 +221,12 @@ function printReport(settings: Settings, limits: Limits, base: Regeneration, sca
   const rows: Row[] = [
     ["machine", `${cpus().length} cpus, availableParallelism ${availableParallelism()}, node ${process.version}`],
     ...(settings.cores
-      ? [["program runs see", `${settings.cores} cores (LEASEGEN_BENCH_CORES): ${settings.cores} signing workers`] as Row]
+      ? [
+          [
+            "program runs see",
+            `${settings.cores} cores (LEASEGEN_BENCH_CORES): ${settings.cores} signing and ${writerThreads(settings.cores)} writer threads`,
+          ] as Row,
+        ]
       : []),
     ["deployments in", settings.parent],
     ["", ""],

@@ -25,7 +25,7 @@ const rest = (cores: number | undefined): string => (cores === undefined ? "" : 
 /** The program's writer: its rate, wall µs per file per thread and CPU µs per file, and how it compares with the bare replace. */
 function writerNote(cost: WriterCost, bare: WriterCost): string {
   const beyond = `beyond the bare replace: ${signed(cost.microsPerFile - bare.microsPerFile)} µs, ${signed(cost.cpuMicrosPerFile - bare.cpuMicrosPerFile)} µs CPU`;
-  return `${cost.perSecond.toFixed(1)}/s: ${us(cost.microsPerFile)}/file/thread, ${us(cost.cpuMicrosPerFile)} CPU/file (${beyond})`;
+  return `${cost.perSecond.toFixed(1)}/s   (write-file-atomic, synchronous, the same threads: ${us(cost.microsPerFile)}/file/thread, ${us(cost.cpuMicrosPerFile)} CPU/file; ${beyond})`;
 }
 
 /** The limit rows of the table's summary, leases_per_s and ratio_to_limit among them. */
@@ -51,7 +51,7 @@ export function limitRows(limits: Limits, leasesPerSecond: number): Row[] {
     ["combined_limit_per_s", limits.combinedPerSecond.toFixed(1), "(1 / (1/limit + 1/write_limit))"],
     ["leases_per_s", leasesPerSecond.toFixed(1)],
     ["ratio_to_limit", (leasesPerSecond / limits.combinedPerSecond).toFixed(3), "target >= 0.75 (of the combined limit)"],
-    ["program's writer", writerNote(write.program, write.bare), "(write-file-atomic, synchronous, the same threads)"],
+    ["writer (program)", writerNote(write.program, write.bare)],
   ];
 }
 

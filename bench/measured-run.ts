@@ -5,17 +5,26 @@
 // preload writes the final VmHWM and the CPU times at exit. The larger figure is reported.
 // The same poll follows the main thread's CPU time, and /proc/stat before and after gives how
 // busy the whole machine was: other load on a shared machine shows up there, not as a slow run.
+// The bundle is started as the installed launcher starts it, with its V8 option.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { BUNDLE } from "../test/support/harness.js";
+import { BUNDLE, ROOT } from "../test/support/harness.js";
 import { readMachine } from "./machine-load.js";
 import { statusKb, threadCpuSeconds } from "./proc-status.js";
 import type { ProbeReport } from "./rss-probe.js";
 
 const POLL_MS = 20;
 const PROBE = join(__dirname, "rss-probe.js");
+const LAUNCHER = join(ROOT, "packaging", "inventario-leasegen.sh");
+
+/** The `node_option=` line of the launcher: what the program runs with once installed. */
+export function launcherNodeOption(launcherText: string): string {
+  const option = /^node_option=(-\S+)$/m.exec(launcherText)?.[1];
+  if (option === undefined) throw new Error(`${LAUNCHER} has no node_option= line`);
+  return option;
+}
 
 export interface MeasuredRun {
   readonly code: number | null;
@@ -45,7 +54,8 @@ export async function runMeasured(args: readonly string[], probeFile: string, no
   const machineBefore = readMachine();
   const spawnedAt = Date.now();
   const started = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, "--require", PROBE, BUNDLE, ...args], { env, stdio: ["ignore", "ignore", "pipe"] });
+  const launched = [launcherNodeOption(readFileSync(LAUNCHER, "utf8")), ...nodeArgs, "--require", PROBE, BUNDLE];
+  const child = spawn(process.execPath, [...launched, ...args], { env, stdio: ["ignore", "ignore", "pipe"] });
   liveChildren.add(child);
   let polledKb = 0;
   const threadCpu = new Map<string, number>();

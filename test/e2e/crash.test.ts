@@ -9,23 +9,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { laptop, syntheticDataset } from "../support/datasets.js";
 import { BUNDLE, makeDeployment, readLog, runBundle, type Deployment } from "../support/harness.js";
 import { startInventario, type TestInventario } from "../support/inventario-server.js";
+import { seeded } from "../support/seeded.js";
 import { checkCompletedRun, checkVisibleFiles, shown } from "./issue3-helpers.js";
 
 const LAPTOPS = 3000;
 const SCHOOLS = 10;
 const KILLS = 8;
-
-/** mulberry32: a small seeded generator, so that a failure can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("kill -9 during a large regeneration", () => {
   let server: TestInventario;

@@ -22,8 +22,8 @@ const NAME = "inventario-leasegen";
 const APP = `/var/${NAME}`;
 const AS_ROOT = process.getuid?.() === 0;
 const NEEDS_ROOT = AS_ROOT ? false : "needs root (creates a throwaway system user; CI runs as root)";
-/** The three settings at the top of the installed launcher: what it runs, and as whom. */
-const LAUNCHER_SETTINGS = { node: "/usr/bin/node", bundle: `${APP}/lib/index.js`, service_user: NAME };
+/** The settings at the top of the installed launcher: what it runs, how, and as whom. */
+const LAUNCHER_SETTINGS = { node: "/usr/bin/node", bundle: `${APP}/lib/index.js`, service_user: NAME, node_option: "--optimize-for-size" };
 
 interface Run {
   status: number | null;
@@ -247,7 +247,11 @@ describe("the RPM", () => {
         for (const [args, as] of [...asService.map((a) => [a, user] as const), ...asCaller.map((a) => [a, "root"] as const)]) {
           const seen = await whoRuns(launcher, args);
           assert.equal(seen.result.code, 0, seen.result.stderr);
-          assert.deepEqual(seen, { as, args: [LAUNCHER_SETTINGS.bundle, ...args], result: seen.result }, args.join(" "));
+          assert.deepEqual(
+            seen,
+            { as, args: [LAUNCHER_SETTINGS.node_option, LAUNCHER_SETTINGS.bundle, ...args], result: seen.result },
+            args.join(" "),
+          );
         }
       },
     );
