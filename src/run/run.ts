@@ -10,7 +10,7 @@ import type { Inventario } from "../io/inventario-client.js";
 import type { Log } from "../io/log.js";
 import type { RunContext, RunDeps } from "./context.js";
 import { eachLimited } from "../io/each-limited.js";
-import { commitSchool, lookAtSchool, signSchool } from "./school.js";
+import { commitSchool, lookAtSchool, signSchool, type InTurn } from "./school.js";
 import { updateStolenList } from "./stolen.js";
 
 /** Enough schools in flight to keep every signing worker fed while one school is written. */
@@ -26,11 +26,9 @@ export interface RunOptions {
 export async function run(deps: RunDeps, options: RunOptions): Promise<RunReport> {
   const started = performance.now();
   const sweepPending = await deps.state.sweepPending();
-  let changing = false;
-  const beforeChange = async (): Promise<void> => {
-    if (!changing) await deps.state.markSweepPending();
-    changing = true;
-  };
+  // Schools commit side by side: the first change waits for the mark, made once.
+  let changing: Promise<void> | undefined;
+  const beforeChange = (): Promise<void> => (changing ??= deps.state.markSweepPending());
   const stolen = await updateStolenList(deps, options.policy, options.dryRun, beforeChange);
   const ctx: RunContext = {
     ...deps,
@@ -49,7 +47,7 @@ export async function run(deps: RunDeps, options: RunOptions): Promise<RunReport
     ? []
     : await cleanUp(ctx, schools, "remove the files of schools no longer listed", [], () => removeVanishedSchools(ctx, listed, schools));
 
-  if (!options.dryRun && (changing || sweepPending)) {
+  if (!options.dryRun && (changing !== undefined || sweepPending)) {
     await cleanUp(ctx, schools, "sweep leases_dir", undefined, async () => {
       const { removed, revoked } = await deps.outputs.prune(stolen.serials);
       const strays = await deps.state.finishSweep();
@@ -94,22 +92,25 @@ function validateHostnames(listed: readonly string[]): { hostnames: Hostname[]; 
 /**
  * Several schools are on their way at once, each looked at, signed and committed in turn: while
  * one is committed, the next ones are fetched and their batches wait in the signer's queue, so
- * the signer never waits for the disk or the network. Commits go one at a time, in the order the
- * schools finish signing. At most SCHOOLS_IN_FLIGHT schools are in memory.
+ * the signer never waits for the disk or the network. Schools write their lease files one at a
+ * time, in the order they finish signing. At most SCHOOLS_IN_FLIGHT schools are in memory.
  */
 async function processSchools(ctx: RunContext, hostnames: readonly Hostname[]): Promise<SchoolOutcome[]> {
   const outcomes: SchoolOutcome[] = [];
   let progress = startProgress(hostnames.length);
   ctx.onProgress?.(progress);
-  let commits: Promise<unknown> = Promise.resolve();
+  let turns: Promise<unknown> = Promise.resolve();
+  const inTurn: InTurn = (step) => {
+    const result = turns.then(step);
+    turns = result.catch(() => undefined); // a school that fails its turn does not stop the next
+    return result;
+  };
   const processSchool = async (hostname: Hostname): Promise<SchoolOutcome> => {
     const looked = await lookAtSchool(ctx, hostname);
     if ("done" in looked) return looked.done;
     const signed = await signSchool(ctx, looked.toSign);
     if ("status" in signed) return signed;
-    const committed = commits.then(() => commitSchool(ctx, signed));
-    commits = committed;
-    return committed;
+    return commitSchool(ctx, signed, inTurn);
   };
   await eachLimited(hostnames, SCHOOLS_IN_FLIGHT, async (hostname) => {
     const outcome = await processSchool(hostname);

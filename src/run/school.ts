@@ -1,5 +1,6 @@
 // One school's journey, in three steps the run overlaps across schools:
 // look (fetch and plan), sign (in memory), commit (laptop files, school file, checksum last).
+// Of the commit, only the writing of the laptop files and the school file waits its turn.
 import { schoolChecksum } from "../core/checksum.js";
 import { parseExpiry, type Expiry, type Hostname, type Laptop, type Serial } from "../core/domain.js";
 import { serialLeaseText } from "../core/lease.js";
@@ -102,12 +103,20 @@ export async function signSchool(ctx: RunContext, school: SchoolToSign): Promise
   }
 }
 
-export async function commitSchool(ctx: RunContext, school: SignedSchool): Promise<SchoolOutcome> {
+/** Runs a step when the schools before it have had theirs, one at a time. */
+export type InTurn = <T>(step: () => Promise<T>) => Promise<T>;
+
+/**
+ * Only the laptop files and the school file wait for the schools before: a laptop file holds the
+ * lines the other school files list for its serial, so those must be written first. Dating the
+ * checksum back before, and the signed record and checksum after, run beside other schools' turns.
+ */
+export async function commitSchool(ctx: RunContext, school: SignedSchool, inTurn: InTurn): Promise<SchoolOutcome> {
   const ms = (): number => Math.round(performance.now() - school.startedAt);
   try {
     await ctx.beforeChange();
     await ctx.state.markRegenerating(school.hostname);
-    await ctx.outputs.commitSchool(school.hostname, school.leases, ctx.stolen);
+    await inTurn(() => ctx.outputs.commitSchool(school.hostname, school.leases, ctx.stolen));
     const record = { hostname: school.hostname, expiry: school.expiry, regeneratedAt: ctx.now, laptops: school.laptops };
     await ctx.state.writeSignedRecord(record);
     await ctx.state.writeChecksum(school.hostname, school.checksum);
