@@ -13,9 +13,18 @@ const WORKER_FILE = join(__dirname, "..", "..", "src", "index.js");
 const root = mkdtempSync(join(tmpdir(), "leasegen-writer-"));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-test("writes every file of many, in many directories, mode 0644, with no temporary file left", async () => {
+/** Two writer threads for one test, stopped after it. */
+async function withWriter(work: (writer: ThreadedFileWriter) => Promise<void>): Promise<void> {
   const writer = new ThreadedFileWriter(WORKER_FILE, 2);
   try {
+    await work(writer);
+  } finally {
+    await writer.close();
+  }
+}
+
+test("writes every file of many, in many directories, mode 0644, with no temporary file left", async () => {
+  await withWriter(async (writer) => {
     const dir = join(root, "many");
     const files = new Map([...Array(500).keys()].map((i) => [join(dir, String(i % 13).padStart(2, "0"), `f${i}`), `lease ${i}\n`]));
     await writer.replaceFiles(files);
@@ -26,14 +35,11 @@ test("writes every file of many, in many directories, mode 0644, with no tempora
     }
     const names = (await Promise.all([...Array(13).keys()].map((i) => readdir(join(dir, String(i).padStart(2, "0")))))).flat();
     assert.equal(names.length, 500);
-  } finally {
-    await writer.close();
-  }
+  });
 });
 
 test("a symbolic link in a file's place is replaced, never written through", async () => {
-  const writer = new ThreadedFileWriter(WORKER_FILE, 2);
-  try {
+  await withWriter(async (writer) => {
     const dir = join(root, "link");
     await mkdir(dir);
     await writeFile(join(root, "precious"), "keep me");
@@ -41,14 +47,11 @@ test("a symbolic link in a file's place is replaced, never written through", asy
     await writer.replaceFiles(new Map([[join(dir, "lease"), "new lease"]]));
     assert.equal(await readFile(join(root, "precious"), "utf8"), "keep me");
     assert.ok((await lstat(join(dir, "lease"))).isFile());
-  } finally {
-    await writer.close();
-  }
+  });
 });
 
 test("a file that cannot be written fails the call with its path, and the writer goes on", async () => {
-  const writer = new ThreadedFileWriter(WORKER_FILE, 2);
-  try {
+  await withWriter(async (writer) => {
     const dir = join(root, "blocked");
     await mkdir(join(dir, "a-directory"), { recursive: true });
     const files = new Map([
@@ -58,9 +61,7 @@ test("a file that cannot be written fails the call with its path, and the writer
     await assert.rejects(writer.replaceFiles(files), (error: Error) => error.message.includes(join(dir, "a-directory")));
     await writer.replaceFiles(new Map([[join(dir, "after"), "still writing"]]));
     assert.equal(await readFile(join(dir, "after"), "utf8"), "still writing");
-  } finally {
-    await writer.close();
-  }
+  });
 });
 
 test("one writer thread more than cores, at most 4", () => {
