@@ -105,9 +105,19 @@ export async function ensureDirectories(paths: readonly string[]): Promise<strin
   return dirs;
 }
 
-/** Writes many files atomically, several at once, then makes their directories durable. */
-export async function replaceFiles(files: ReadonlyMap<string, string>, concurrency = 32): Promise<void> {
+/** Files to replace: path and new content. */
+export type FileEntries = readonly (readonly [path: string, data: string])[];
+
+/**
+ * Writes many files atomically, then makes their directories durable. `replaceEach` replaces
+ * them all: by default several at once from this thread; the writer threads' (file-writer.ts)
+ * otherwise.
+ */
+export async function replaceFiles(
+  files: ReadonlyMap<string, string>,
+  replaceEach: (entries: FileEntries) => Promise<void> = (entries) => eachLimited(entries, 32, ([path, data]) => replaceFile(path, data)),
+): Promise<void> {
   const dirs = await ensureDirectories([...files.keys()]);
-  await eachLimited([...files], concurrency, ([path, data]) => replaceFile(path, data));
-  await eachLimited(dirs, concurrency, syncDirectory);
+  await replaceEach([...files]);
+  await eachLimited(dirs, 32, syncDirectory);
 }

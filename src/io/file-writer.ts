@@ -1,11 +1,12 @@
 // Replacing many files at once: a school's laptop files. On writer threads, each replacing its
-// share one file at a time (write-worker.ts); then the directories are made durable from here.
+// share one file at a time (write-worker.ts); atomic-file.ts's replaceFiles makes the
+// directories durable after, as for files written from this thread.
 // A durable replace mostly waits for its fsync; through libuv's pool, write-file-atomic's dozen
 // other steps per file queued behind the fsyncs of other files, and a run wrote half as fast.
-import { ensureDirectories, replaceFiles, syncDirectory } from "./atomic-file.js";
+import { replaceFiles as replaceDurably, type FileEntries } from "./atomic-file.js";
 import { eachLimited } from "./each-limited.js";
 import { WorkerPool } from "./worker-pool.js";
-import { WRITE_WORKER_ROLE, type FileBatch, type WriteWorkerSetup } from "./write-worker.js";
+import { WRITE_WORKER_ROLE, type WriteWorkerSetup } from "./write-worker.js";
 
 export interface FileWriter {
   /** Replaces each file atomically, then makes their directories durable. */
@@ -13,7 +14,7 @@ export interface FileWriter {
 }
 
 /** In this thread, through libuv's pool: where a few files are written and no writer threads run. */
-export const inThreadWriter: FileWriter = { replaceFiles };
+export const inThreadWriter: FileWriter = { replaceFiles: (files) => replaceDurably(files) };
 
 /** Files per message to a writer thread: enough to make messaging cheap, few enough to share a school. */
 const BATCH = 32;
@@ -31,7 +32,7 @@ export function writerThreads(cores: number): number {
 }
 
 export class ThreadedFileWriter implements FileWriter {
-  private readonly pool: WorkerPool<FileBatch, number>;
+  private readonly pool: WorkerPool<FileEntries, number>;
 
   /** `bundleFile` is the program's own bundle, which becomes a writer when started as a worker. */
   constructor(
@@ -42,14 +43,15 @@ export class ThreadedFileWriter implements FileWriter {
     this.pool = new WorkerPool(bundleFile, workerData, threads, WORKER_HEAP, "file writer closed");
   }
 
-  async replaceFiles(files: ReadonlyMap<string, string>): Promise<void> {
-    const dirs = await ensureDirectories([...files.keys()]);
-    const entries = [...files];
-    const batches: FileBatch[] = [];
+  replaceFiles(files: ReadonlyMap<string, string>): Promise<void> {
+    return replaceDurably(files, (entries) => this.replaceOnThreads(entries));
+  }
+
+  private async replaceOnThreads(entries: FileEntries): Promise<void> {
+    const batches: FileEntries[] = [];
     for (let start = 0; start < entries.length; start += BATCH) batches.push(entries.slice(start, start + BATCH));
     // Each writer has a batch queued behind the one it writes; after a failure, no new batch starts.
     await eachLimited(batches, this.threads * 2, async (batch) => void (await this.pool.submit(batch)));
-    await eachLimited(dirs, 32, syncDirectory);
   }
 
   close(): Promise<void> {

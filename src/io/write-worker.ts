@@ -2,7 +2,7 @@
 // write-file-atomic's synchronous form, so that each file's steps run back to back on this
 // thread instead of queueing behind other files' fsyncs in libuv's pool. Runs from the same
 // bundle file as the program.
-import { replaceFileSync } from "./atomic-file.js";
+import { replaceFileSync, type FileEntries } from "./atomic-file.js";
 import { hasRole, serveBatches } from "./worker-pool.js";
 
 export const WRITE_WORKER_ROLE = "inventario-leasegen file writer";
@@ -11,16 +11,13 @@ export interface WriteWorkerSetup {
   readonly role: typeof WRITE_WORKER_ROLE;
 }
 
-/** Files to replace: path and new content. */
-export type FileBatch = readonly (readonly [path: string, data: string])[];
-
 export function isWriteWorker(data: unknown): data is WriteWorkerSetup {
   return hasRole(data, WRITE_WORKER_ROLE);
 }
 
 /** Each batch is files to replace; the reply, how many were. */
 export function runWriteWorker(): void {
-  serveBatches((files: FileBatch) => {
+  serveBatches((files: FileEntries) => {
     for (const [path, data] of files) replaceFileSync(path, data);
     return files.length;
   });
