@@ -4,7 +4,7 @@
 // branch, as root, is what CI runs on a fresh machine; it is not run here, where it would change
 // the machine.)
 import { spawnSync } from "node:child_process";
-import { chmod, mkdtemp, rm, symlink } from "node:fs/promises";
+import { chmod, copyFile, mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import assert from "node:assert/strict";
@@ -35,9 +35,13 @@ describe("install-test-deps.sh", () => {
         assert.ok(path, `${tool} is not installed`);
         await symlink(path, join(bin, tool));
       }
-      // As nobody when the tests run as root.
+      // As the user nobody when the tests run as root, from a copy nobody can read wherever the
+      // checkout is (a clone in a `mktemp -d` directory is private to its owner).
+      const script = join(bin, "install-test-deps.sh");
+      await copyFile(SCRIPT, script);
+      await chmod(script, 0o755);
       const asUser = process.getuid?.() === 0 ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : [];
-      const [command = "", ...args] = [...asUser, "env", `PATH=${bin}`, "sh", SCRIPT];
+      const [command = "", ...args] = [...asUser, "env", `PATH=${bin}`, "sh", script];
       const result = spawnSync(command, args, { encoding: "utf8" });
       assert.equal(result.status, 1);
       assert.equal(result.stdout, "");
