@@ -4,7 +4,6 @@ import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import { caFileProblem } from "../core/ca-certificates.js";
 import type { Config } from "../core/config.js";
-import { quote } from "../core/domain.js";
 import { exitCodeAfterFailedHook } from "../core/post-hook.js";
 import type { RunProgress } from "../core/progress.js";
 import { exitCodeOf, summarize, summaryLine, type RunReport } from "../core/report.js";
@@ -16,6 +15,7 @@ import { LogWriteError, openLog, type Log } from "../io/log.js";
 import { ThreadedFileWriter, writerThreads } from "../io/file-writer.js";
 import { OutputStore } from "../io/output-store.js";
 import { ProgressLine } from "../io/progress-line.js";
+import { checkSafeDirectories } from "../io/safe-directory-check.js";
 import { StateStore, StateWriteError } from "../io/state-store.js";
 import { runPostHook } from "../run/post-hook.js";
 import { recordRun } from "../run/record-run.js";
@@ -24,7 +24,7 @@ import { BiosCryptoSigner } from "../signers/bios-crypto-signer.js";
 import { loadLeaseKey, type LeaseKey } from "../signers/lease-key.js";
 import { NativeSigner } from "../signers/native-signer.js";
 import type { Signer } from "../signers/signer.js";
-import { configPathOf, type CommandContext, type CommandIo } from "./command.js";
+import { configPathOf, hostArguments, type CommandContext, type CommandIo } from "./command.js";
 
 export interface RunOptions {
   readonly configPath: string;
@@ -52,19 +52,10 @@ The log is leasegen.log in the configured state_dir.`,
         configPath: configPathOf(command),
         force: opts.force,
         dryRun: opts.dryRun,
-        hostnames: hosts === undefined ? undefined : splitHosts(hosts),
+        hostnames: hosts === undefined ? undefined : hostArguments([hosts]),
       };
       ctx.setExitCode(await runCommand(options, ctx.io, ctx.bundleFile));
     });
-}
-
-function splitHosts(text: string): string[] {
-  const hostnames = text.split(",").map((host) => host.trim());
-  // Trailing commas add no name, as with the Ruby program's split(",").
-  while (hostnames.at(-1) === "") hostnames.pop();
-  if (hostnames.length === 0) throw new FatalError(`no hostname in ${quote(text)}`, ExitCode.Usage);
-  if (hostnames.some((host) => host === "")) throw new FatalError(`empty hostname in ${quote(text)}`, ExitCode.Usage);
-  return hostnames;
 }
 
 const stderrLine =
@@ -74,6 +65,8 @@ const stderrLine =
 
 async function runCommand(cli: RunOptions, io: CommandIo, bundleFile: string): Promise<ExitCode> {
   const config = readConfigFile(cli.configPath);
+  // Before anything is written there (the lock and the log included); a dry run writes nothing.
+  if (!cli.dryRun) await checkSafeDirectories(config);
   const lock = await lockDirectories(config, cli.dryRun);
   if (!lock) {
     io.err("instance already running, aborting...\n");
