@@ -2,13 +2,12 @@
 // only (no network, no lock), for an operator or a monitoring system.
 import type { Command } from "commander";
 import { isUnknownSchool, type DeploymentStatus } from "../core/deployment-status.js";
-import { parseHostname, type Hostname } from "../core/domain.js";
 import { CheckState, DEFAULT_THRESHOLDS, checkStatus, unknownCheck, type Thresholds } from "../core/status-check.js";
 import { printable, statusDocument, statusText } from "../core/status-output.js";
 import { ExitCode, FatalError, describe } from "../errors.js";
 import { readConfigFile } from "../io/config-file.js";
 import { readDeploymentStatus } from "../io/deployment-reader.js";
-import { configPathOf, type CommandContext, type CommandIo } from "./command.js";
+import { configPathOf, hostnameArguments, type CommandContext, type CommandIo } from "./command.js";
 
 interface StatusOptions {
   readonly json?: boolean;
@@ -86,23 +85,11 @@ async function checkCommand(configPath: string, hosts: readonly string[], opts: 
 
 async function readStatus(configPath: string, hosts: readonly string[]): Promise<DeploymentStatus> {
   const config = readConfigFile(configPath);
-  const status = await readDeploymentStatus(config, new Date(), { only: hostnamesOf(hosts) });
+  const status = await readDeploymentStatus(config, new Date(), { only: hostnameArguments(hosts) });
   const unknown = status.schools.filter(isUnknownSchool).map((school) => school.hostname);
   if (unknown.length > 0)
     throw new FatalError(`no such school here (no lease file, checksum or recorded outcome): ${unknown.join(", ")}`, ExitCode.Usage);
   return status;
-}
-
-function hostnamesOf(hosts: readonly string[]): Hostname[] | undefined {
-  if (hosts.length === 0) return undefined;
-  return hosts
-    .flatMap((arg) => arg.split(","))
-    .filter((text) => text !== "")
-    .map((text) => {
-      const hostname = parseHostname(text);
-      if (!hostname.ok) throw new FatalError(hostname.reason, ExitCode.Usage);
-      return hostname.value;
-    });
 }
 
 function thresholdsOf(opts: StatusOptions): Thresholds {

@@ -3,7 +3,7 @@
 // 2 on a usage or configuration error. Reads only: no lock, no write.
 import { availableParallelism } from "node:os";
 import type { Command } from "commander";
-import { parseHostname, type Hostname } from "../core/domain.js";
+import type { Hostname } from "../core/domain.js";
 import { verifyExitCode, verifyJson, verifyText } from "../core/verify-report.js";
 import { ExitCode, FatalError } from "../errors.js";
 import { readConfigFile } from "../io/config-file.js";
@@ -11,7 +11,7 @@ import { StateStore } from "../io/state-store.js";
 import { loadPublicKey, type LeasePublicKey } from "../signers/lease-key.js";
 import { LeaseVerifier } from "../signers/lease-verifier.js";
 import { verifyLeases } from "../verify/verify.js";
-import { configPathOf, type CommandContext } from "./command.js";
+import { configPathOf, hostnameArguments, type CommandContext } from "./command.js";
 
 export function registerVerify(program: Command, ctx: CommandContext): void {
   program
@@ -27,18 +27,8 @@ Checks every lease line of every by-school and by-laptop file as the laptop does
 Exit status: 0 everything holds, 1 something is wrong, 2 usage or configuration error.`,
     )
     .action(async (hosts: string[], opts: { json: boolean }, command: Command) => {
-      ctx.setExitCode(await verifyCommand(configPathOf(command), parseHosts(hosts), opts.json, ctx));
+      ctx.setExitCode(await verifyCommand(configPathOf(command), hostnameArguments(hosts), opts.json, ctx));
     });
-}
-
-function parseHosts(args: readonly string[]): Hostname[] | undefined {
-  const texts = args.flatMap((arg) => arg.split(",")).map((text) => text.trim());
-  if (texts.length === 0) return undefined;
-  return texts.map((text) => {
-    const hostname = parseHostname(text);
-    if (!hostname.ok) throw new FatalError(hostname.reason, ExitCode.Usage);
-    return hostname.value;
-  });
 }
 
 async function verifyCommand(configPath: string, hostnames: Hostname[] | undefined, json: boolean, ctx: CommandContext): Promise<ExitCode> {
