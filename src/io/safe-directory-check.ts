@@ -6,7 +6,7 @@ import { readFile, lstat, readlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Config } from "../core/config.js";
 import { unsafeDirectory, type KernelProtections, type PathChain, type PathStep } from "../core/safe-directory.js";
-import { ExitCode, FatalError, describe } from "../errors.js";
+import { ExitCode, FatalError } from "../errors.js";
 
 /** Linux's limit on links followed in one path (MAXSYMLINKS). */
 const MAX_LINKS = 40;
@@ -58,7 +58,7 @@ export async function readKernelProtections(): Promise<KernelProtections> {
       () => 0,
     );
   const [symlinks, regular] = await Promise.all([value("protected_symlinks"), value("protected_regular")]);
-  return { protectedSymlinks: symlinks === 1, protectedRegular: regular >= 1 };
+  return { protectedSymlinks: symlinks >= 1, protectedRegular: regular >= 1 };
 }
 
 /**
@@ -74,12 +74,9 @@ export async function checkSafeDirectories(config: Config): Promise<void> {
   ];
   if (config.metricsFile !== undefined) directories.push([`metrics_file's directory`, dirname(config.metricsFile)]);
   for (const [what, dir] of directories) {
-    let problem: string | undefined;
-    try {
-      problem = unsafeDirectory(await readPathChain(dir), serviceUid, kernel);
-    } catch (error) {
-      problem = describe(error);
-    }
+    // A path that cannot be looked at (EACCES, ELOOP) cannot be written either: the first write says so.
+    const chain = await readPathChain(dir).catch(() => undefined);
+    const problem = chain && unsafeDirectory(chain, serviceUid, kernel);
     if (problem !== undefined) throw new FatalError(`unsafe ${what} ${dir}: ${problem}`, ExitCode.Usage);
   }
 }
