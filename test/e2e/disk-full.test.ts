@@ -55,7 +55,8 @@ test("a log that cannot take a line (/dev/full) stops the run: exit 4, one line;
 
 test("state_dir on a full file system: the state write, then the log write, stop the run; committed leases stay", async (t) => {
   const mountPoint = join(demo.deployment.dir, "statefs");
-  await withTmpfs(t, mountPoint, "size=64k", async () => {
+  // mode=0755: a new tmpfs is 1777, where a run would not make its state_dir (another account could first).
+  await withTmpfs(t, mountPoint, "size=64k,mode=0755", async () => {
     const stateDir = join(mountPoint, "state");
     const log = join(stateDir, "leasegen.log");
     const fillers: string[] = [];
