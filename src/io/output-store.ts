@@ -16,7 +16,7 @@ import { SchoolListing } from "../core/school-listing.js";
 import { readStolenListText, stolenCsvText, stolenListText, type StolenLaptop } from "../core/stolen-list.js";
 import { ensureDirectories, replaceFile, syncDirectory } from "./atomic-file.js";
 import { inThreadWriter, type FileWriter } from "./file-writer.js";
-import { temporaryFileTarget } from "../core/temporary-file.js";
+import { ownTemporaryTarget, schoolTemporaryTarget, temporaryFileTarget } from "../core/temporary-file.js";
 import { eachLimited } from "./each-limited.js";
 
 export interface PruneResult {
@@ -27,10 +27,17 @@ export interface PruneResult {
 
 const STOLEN_FILES = ["stolen.csv", "stolen.list"];
 
+/** What the school files list, which of them could not be read, and which read as school files. */
+interface Listing {
+  readonly listing: SchoolListing;
+  readonly unreadable: string[];
+  readonly schoolFiles: Set<string>;
+}
+
 export class OutputStore {
   readonly schoolDir: string;
   readonly laptopDir: string;
-  private listing: Promise<{ listing: SchoolListing; unreadable: string[] }> | undefined;
+  private listing: Promise<Listing> | undefined;
   /** The schools this run's state_dir has written: the only ones it may remove. */
   private readonly owned: Set<string>;
 
@@ -100,7 +107,7 @@ export class OutputStore {
    * durable before the next.
    */
   async commitSchool(hostname: Hostname, leases: ReadonlyMap<Serial, string>, stolen: ReadonlySet<string>): Promise<void> {
-    const { listing } = await this.getListing();
+    const { listing, schoolFiles } = await this.getListing();
     const serials = [...leases.keys()];
     const dropped = listing.serialsOf(hostname).filter((serial) => !leases.has(serial as Serial) && !stolen.has(serial));
     const laptopFiles = await this.laptopFilesFor(listing, hostname, [...serials, ...dropped], leases);
@@ -109,17 +116,19 @@ export class OutputStore {
     await replaceFile(this.schoolFile(hostname), schoolFileText(leases));
     await syncDirectory(this.schoolDir);
     listing.set(hostname, serials);
+    schoolFiles.add(hostname);
     this.owned.add(hostname);
   }
 
   /** Removes a school's file; the laptop files it shared keep the other schools' lines. */
   async removeSchool(hostname: Hostname, stolen: ReadonlySet<string>): Promise<void> {
-    const { listing } = await this.getListing();
+    const { listing, schoolFiles } = await this.getListing();
     const shared = listing.serialsOf(hostname).filter((serial) => !stolen.has(serial));
     const files = await this.laptopFilesFor(listing, hostname, shared, new Map());
     await this.writer.replaceFiles(files);
     await rm(this.schoolFile(hostname), { force: true });
     listing.set(hostname, []);
+    schoolFiles.delete(hostname);
     this.owned.delete(hostname);
   }
 
@@ -205,10 +214,12 @@ export class OutputStore {
    * Takes the stolen laptops out of every school file (a school that failed or was held this
    * run still lists them), leaves under by-laptop/ only the files of serials some school file
    * lists, and removes the temporary files that interrupted writes left. Under by-school/ it
-   * deletes only temporary files of the schools this state_dir owns.
+   * deletes only temporary files of the schools this state_dir owns, never a school's file:
+   * `listed` (every name inventario sent; undefined in a run limited to some schools) is no
+   * temporary file, whatever its shape.
    */
-  async prune(stolen: ReadonlySet<string>): Promise<PruneResult> {
-    const { listing, unreadable } = await this.getListing();
+  async prune(stolen: ReadonlySet<string>, listed?: ReadonlySet<string>): Promise<PruneResult> {
+    const { listing, unreadable, schoolFiles } = await this.getListing();
     const revoked = await this.revokeStolen(listing, stolen);
     // Without knowing what a school lists, no laptop file may be judged orphaned.
     if (unreadable.length > 0) {
@@ -220,7 +231,15 @@ export class OutputStore {
       await unlink(path);
       removed += 1;
     };
-    for (const name of await listNames(this.schoolDir, "files")) if (this.isOwnTemporary(name)) await remove(join(this.schoolDir, name));
+    const names = await listNames(this.schoolDir, "files");
+    const directory = {
+      names: new Set(names),
+      isSchool: (name: string) => listed === undefined || listed.has(name) || this.owned.has(name) || schoolFiles.has(name),
+    };
+    for (const name of names) {
+      const target = schoolTemporaryTarget(name, directory);
+      if (target !== undefined && this.owned.has(target)) await remove(join(this.schoolDir, name));
+    }
     for (const name of await listNames(this.root, "files")) {
       if (STOLEN_FILES.includes(temporaryFileTarget(name) ?? "")) await remove(join(this.root, name));
     }
@@ -254,33 +273,31 @@ export class OutputStore {
     return revoked;
   }
 
-  /** A temporary file of a school this state_dir owns (and not a school of that name itself). */
-  private isOwnTemporary(name: string): boolean {
-    const target = temporaryFileTarget(name);
-    return target !== undefined && this.owned.has(target) && !this.owned.has(name);
-  }
-
   /** What every school file lists, read once per run, when the run first changes something. */
-  private getListing(): Promise<{ listing: SchoolListing; unreadable: string[] }> {
+  private getListing(): Promise<Listing> {
     this.listing ??= this.readListing();
     return this.listing;
   }
 
-  private async readListing(): Promise<{ listing: SchoolListing; unreadable: string[] }> {
+  private async readListing(): Promise<Listing> {
     const listing = new SchoolListing();
     const unreadable: string[] = [];
+    const schoolFiles = new Set<string>();
     await eachLimited(await this.schoolFileNames(), 8, async (name) => {
       const leases = await this.readSchoolLeases(name);
-      if (leases) listing.set(name, [...leases.keys()]);
+      if (leases) {
+        listing.set(name, [...leases.keys()]);
+        schoolFiles.add(name);
+      }
       // Only a school of ours that cannot be read matters: a stray file (a README) is left alone.
       else if (this.owned.has(name)) unreadable.push(name);
     });
-    return { listing, unreadable: unreadable.sort() };
+    return { listing, unreadable: unreadable.sort(), schoolFiles };
   }
 
   /** Entries of by-school/ that may be school files (a link is refused when read), not our temporary files. */
   private async schoolFileNames(): Promise<string[]> {
-    return (await listNames(this.schoolDir, "others")).filter((name) => !this.isOwnTemporary(name));
+    return (await listNames(this.schoolDir, "others")).filter((name) => ownTemporaryTarget(name) === undefined);
   }
 }
 

@@ -49,7 +49,7 @@ export async function run(deps: RunDeps, options: RunOptions): Promise<RunReport
 
   if (!options.dryRun && (changing !== undefined || sweepPending)) {
     await cleanUp(ctx, schools, "sweep leases_dir", undefined, async () => {
-      const { removed, revoked } = await deps.outputs.prune(stolen.serials);
+      const { removed, revoked } = await deps.outputs.prune(stolen.serials, options.hostnames ? undefined : new Set(listed));
       const strays = await deps.state.finishSweep();
       deps.log.info(
         { removed: removed + strays, revoked },

@@ -46,7 +46,7 @@ export async function verifyLeases(deps: VerifyDeps, hostnames?: readonly Hostna
   const verification = new Verification(deps);
   const found = verification.found;
   const stolen = verification.readStolen();
-  const schools = await listSchools(deps.leasesDir, found, hostnames);
+  const schools = await listSchools(deps.leasesDir, found, await knownSchools(deps.state), hostnames);
   const inFlight: Promise<void>[] = [];
   for (const hostname of schools.checked) {
     const pending = await verification.checkSchool(hostname, stolen);
@@ -210,6 +210,14 @@ class Verification {
       for (const problem of signatureProblems(check.lines, check.lineCount, uuids, answers)) this.found.add(file, serial, problem);
     }
   }
+}
+
+/** The schools this state_dir knows of: with a checksum, or listed at the last run over every school. */
+async function knownSchools(state: StateStore): Promise<Set<string>> {
+  const owned = await state.ownedSchools().catch(() => new Set<string>());
+  // A damaged run record is status's to report; here it only means fewer names known.
+  const record = await state.readRunRecord().catch(() => undefined);
+  return new Set<string>([...owned, ...(record?.listed?.hostnames ?? [])]);
 }
 
 function uuidsBySerial(record: SignedRecord | undefined): Map<string, Uuid[]> | undefined {
