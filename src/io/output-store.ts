@@ -13,6 +13,7 @@ import { readSchoolFile, schoolFileText } from "../core/canonical-json.js";
 import { parseHostname, parseSerial, type Hostname, type Serial } from "../core/domain.js";
 import { mergeLeaseTexts } from "../core/lease.js";
 import { SchoolListing } from "../core/school-listing.js";
+import { schoolFileDigest } from "../core/signed-record.js";
 import { readStolenListText, stolenCsvText, stolenListText, type StolenLaptop } from "../core/stolen-list.js";
 import { ensureDirectories, replaceFile, syncDirectory } from "./atomic-file.js";
 import { inThreadWriter, type FileWriter } from "./file-writer.js";
@@ -23,6 +24,15 @@ export interface PruneResult {
   readonly removed: number;
   /** Stolen laptops taken out of by-school files (of schools that could not be regenerated). */
   readonly revoked: number;
+  /** The schools this state_dir owns whose files were rewritten so, with the digest of each new file. */
+  readonly rewritten: ReadonlyMap<Hostname, string>;
+}
+
+/** A by-school file as it is now: its digest and when it was last written. */
+export interface SchoolFileState {
+  /** Undefined when it is not a regular file that can be read (a link, say). */
+  readonly sha256: string | undefined;
+  readonly modifiedAt: Date;
 }
 
 const STOLEN_FILES = ["stolen.csv", "stolen.list"];
@@ -96,6 +106,14 @@ export class OutputStore {
     }
   }
 
+  /** A school file's digest and time; undefined when there is none. A link is not followed. */
+  async schoolFileState(hostname: Hostname): Promise<SchoolFileState | undefined> {
+    const modifiedAt = (await lstat(this.schoolFile(hostname)).catch(() => undefined))?.mtime;
+    if (modifiedAt === undefined) return undefined;
+    const text = await this.readSchoolFileText(hostname).catch(() => undefined);
+    return { sha256: text === undefined ? undefined : schoolFileDigest(Buffer.from(text, "latin1")), modifiedAt };
+  }
+
   /** Only a stat: deciding that a school is up to date reads none of its leases. */
   async schoolFileExists(hostname: Hostname): Promise<boolean> {
     return (await lstat(this.schoolFile(hostname)).catch(() => undefined))?.isFile() ?? false;
@@ -104,20 +122,22 @@ export class OutputStore {
   /**
    * Laptop files first (each merged with the lines other school files hold for its serial, and
    * those this school no longer lists rewritten without it), then the school file; each set made
-   * durable before the next.
+   * durable before the next. Resolves to the digest of the school file written.
    */
-  async commitSchool(hostname: Hostname, leases: ReadonlyMap<Serial, string>, stolen: ReadonlySet<string>): Promise<void> {
+  async commitSchool(hostname: Hostname, leases: ReadonlyMap<Serial, string>, stolen: ReadonlySet<string>): Promise<string> {
     const { listing, schoolFiles } = await this.getListing();
     const serials = [...leases.keys()];
     const dropped = listing.serialsOf(hostname).filter((serial) => !leases.has(serial as Serial) && !stolen.has(serial));
     const laptopFiles = await this.laptopFilesFor(listing, hostname, [...serials, ...dropped], leases);
     await this.writer.replaceFiles(laptopFiles);
     await ensureDirectories([this.schoolFile(hostname)]);
-    await replaceFile(this.schoolFile(hostname), schoolFileText(leases));
+    const text = schoolFileText(leases);
+    await replaceFile(this.schoolFile(hostname), text);
     await syncDirectory(this.schoolDir);
     listing.set(hostname, serials);
     schoolFiles.add(hostname);
     this.owned.add(hostname);
+    return schoolFileDigest(Buffer.from(text, "utf8"));
   }
 
   /** Removes a school's file; the laptop files it shared keep the other schools' lines. */
@@ -165,6 +185,11 @@ export class OutputStore {
       if (texts.length > 0) files.set(this.laptopFile(serial), mergeLeaseTexts(texts));
     }
     return files;
+  }
+
+  /** This state_dir no longer owns `hostname`: its files are left to whoever wrote them. */
+  disown(hostname: Hostname): void {
+    this.owned.delete(hostname);
   }
 
   /** Hostnames that have a school file here, whoever wrote it. */
@@ -220,7 +245,7 @@ export class OutputStore {
    */
   async prune(stolen: ReadonlySet<string>, listed?: ReadonlySet<string>): Promise<PruneResult> {
     const { listing, unreadable, schoolFiles } = await this.getListing();
-    const revoked = await this.revokeStolen(listing, stolen);
+    const { revoked, rewritten } = await this.revokeStolen(listing, stolen);
     // Without knowing what a school lists, no laptop file may be judged orphaned.
     if (unreadable.length > 0) {
       const name = unreadable[0] as string;
@@ -250,14 +275,18 @@ export class OutputStore {
         if (!serial.ok || !listing.has(serial.value) || name.slice(-2) !== bucket) await remove(join(dir, name));
       });
     }
-    return { removed, revoked };
+    return { removed, revoked, rewritten };
   }
 
-  /** Rewrites every school file that lists a stolen laptop without it; resolves to the number taken out. */
-  private async revokeStolen(listing: SchoolListing, stolen: ReadonlySet<string>): Promise<number> {
+  /** Rewrites every school file that lists a stolen laptop without it; resolves to the number taken out, and the digests of our schools' new files. */
+  private async revokeStolen(
+    listing: SchoolListing,
+    stolen: ReadonlySet<string>,
+  ): Promise<{ revoked: number; rewritten: Map<Hostname, string> }> {
     const schools = new Set<string>();
     for (const serial of stolen) for (const school of listing.othersListing(serial, "")) schools.add(school);
     let revoked = 0;
+    const rewritten = new Map<Hostname, string>();
     for (const school of schools) {
       const leases = await this.readSchoolLeases(school);
       if (leases === undefined) continue;
@@ -266,11 +295,13 @@ export class OutputStore {
         leases.delete(serial);
         revoked += 1;
       }
-      await replaceFile(join(this.schoolDir, school), schoolFileText(leases));
+      const text = schoolFileText(leases);
+      await replaceFile(join(this.schoolDir, school), text);
       listing.set(school, [...leases.keys()]);
+      if (this.owned.has(school)) rewritten.set(school as Hostname, schoolFileDigest(Buffer.from(text, "utf8")));
     }
     if (schools.size > 0) await syncDirectory(this.schoolDir);
-    return revoked;
+    return { revoked, rewritten };
   }
 
   /** What every school file lists, read once per run, when the run first changes something. */

@@ -3,7 +3,7 @@
 // for the sweep and for verify; a school that moved to another configuration on the same
 // leases_dir keeps the files its new owner wrote.
 import assert from "node:assert/strict";
-import { rm, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { laptop } from "../support/datasets.js";
@@ -131,5 +131,73 @@ describe("a school named like a temporary file (<school>.<digits>)", () => {
       assert.equal((await readTree(deployment.stateDir)).has("escuela.checksum.987654"), false);
       assert.ok((await readTree(deployment.leasesDir)).has("by-school/escuela.1234567"));
     });
+  });
+});
+
+describe("a school that moved to another configuration on the same leases_dir", () => {
+  const MOVED = "moved.example";
+  const t = useTwoConfigurations({ [MOVED]: [laptop(1), laptop(2)], "a.example": [laptop(3)] }, { "b.example": [laptop(11)] });
+
+  async function move(): Promise<Map<string, Buffer>> {
+    await run(t.a);
+    await run(t.b);
+    const school = t.serverA.dataset.schools.get(MOVED);
+    t.serverA.dataset.schools.delete(MOVED);
+    t.serverB.dataset.schools.set(MOVED, school as NonNullable<typeof school>);
+    await run(t.b);
+    return snapshotIn(t.b, t.a.leasesDir, MOVED);
+  }
+
+  it("keeps the files its new owner wrote; the former owner drops its own state for it and says so", async () => {
+    const signedByB = await move();
+    const recordOfA = join(t.a.stateDir, "signed", `${MOVED}.json`);
+    assert.ok((await readTree(t.a.stateDir)).has(`signed/${MOVED}.json`), recordOfA);
+    await run(t.a);
+    assert.deepEqual(await snapshotIn(t.b, t.a.leasesDir, MOVED), signedByB, "B's files are untouched");
+    const stateOfA = await readTree(t.a.stateDir);
+    assert.equal(stateOfA.has(`${MOVED}.checksum`), false);
+    assert.equal(stateOfA.has(`signed/${MOVED}.json`), false);
+    const logged = (await readLog(t.a)).filter((line) => line["hostname"] === MOVED).at(-1);
+    assert.equal(logged?.["action"], "left");
+    assert.match(String(logged?.["msg"]), /no longer listed by inventario.*changed since this state_dir wrote them.*left in place/);
+    const record = JSON.parse(await readFile(join(t.a.stateDir, "run-record.json"), "utf8")) as { lastRun: { removedSchools: number } };
+    assert.equal(record.lastRun.removedSchools, 0, "not reported as removed");
+    await run(t.a, ["--force"]);
+    assert.deepEqual(await snapshotIn(t.b, t.a.leasesDir, MOVED), signedByB);
+    await checkCompletedRun(t.a.leasesDir);
+  });
+
+  it("the same when the former owner's state is the Ruby program's (a checksum, no signed record)", async () => {
+    await run(t.a);
+    await rm(join(t.a.stateDir, "signed"), { recursive: true });
+    const signedByB = await move();
+    await run(t.a);
+    assert.deepEqual(await snapshotIn(t.b, t.a.leasesDir, MOVED), signedByB);
+    assert.equal((await readTree(t.a.stateDir)).has(`${MOVED}.checksum`), false);
+  });
+
+  it("a school that left inventario with its files as this state_dir wrote them is removed, also after a revocation rewrote its file", async () => {
+    await run(t.a);
+    // A failing school still has its stolen laptop revoked from its file by the sweep.
+    t.serverA.dataset.schools.set(MOVED, { laptops: [laptop(1), laptop(2)], raw: { status: 500, body: "oops" } });
+    t.serverA.dataset.stolen = [{ serial: laptop(2).serial, uuid: null }];
+    await run(t.a, [], 3);
+    const revoked = await readFile(join(t.a.leasesDir, "by-school", MOVED), "latin1");
+    assert.equal(revoked.includes(laptop(2).serial), false, "revoked from the failing school's file");
+    t.serverA.dataset.schools.delete(MOVED);
+    await run(t.a);
+    const tree = await readTree(t.a.leasesDir);
+    assert.equal(tree.has(`by-school/${MOVED}`), false, "removed");
+    assert.equal(tree.has(`by-laptop/01/${laptop(1).serial}`), false);
+    const removed = (await readLog(t.a)).filter((line) => line["hostname"] === MOVED).at(-1);
+    assert.equal(removed?.["action"], "removed");
+  });
+
+  it("and so is one whose state is the Ruby program's", async () => {
+    await run(t.a);
+    await rm(join(t.a.stateDir, "signed"), { recursive: true });
+    t.serverA.dataset.schools.delete(MOVED);
+    await run(t.a);
+    assert.equal((await readTree(t.a.leasesDir)).has(`by-school/${MOVED}`), false);
   });
 });
