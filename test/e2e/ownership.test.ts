@@ -1,14 +1,16 @@
-// Issue 16 §1 and §2 through the bundle: what a run may delete under leases_dir. A school whose
-// name has the shape of write-file-atomic's temporary files (`<school>.<digits>`) is a school,
-// for the sweep and for verify; a school that moved to another configuration on the same
-// leases_dir keeps the files its new owner wrote.
+// Issue 16 §1, §2 and §10 through the bundle: what a run may delete under leases_dir, and what
+// status --check watches. A school whose name has the shape of write-file-atomic's temporary
+// files (`<school>.<digits>`) is a school, for the sweep and for verify; a school that moved to
+// another configuration on the same leases_dir keeps the files its new owner wrote; the check
+// counts the schools of its own configuration and is CRITICAL when a listed one has no file.
 import assert from "node:assert/strict";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { laptop } from "../support/datasets.js";
 import { makeDeployment, readLog, readTree, runBundle, useDemoDeployment, type Deployment } from "../support/harness.js";
 import { emptyDataset, startInventario, type TestInventario, type TestLaptop } from "../support/inventario-server.js";
+import { check, expiryIn } from "../support/status-helpers.js";
 import { checkCompletedRun, schoolSnapshot, shown } from "./issue3-helpers.js";
 
 async function run(deployment: Deployment, args: string[] = [], expected = 0): Promise<void> {
@@ -199,5 +201,62 @@ describe("a school that moved to another configuration on the same leases_dir", 
     t.serverA.dataset.schools.delete(MOVED);
     await run(t.a);
     assert.equal((await readTree(t.a.leasesDir)).has(`by-school/${MOVED}`), false);
+  });
+});
+
+describe("status --check watches the schools of this configuration", () => {
+  const SCHOOL1 = "schoolserver.escuela1.caacupe.paraguayeduca.org";
+  const SCHOOL2 = "schoolserver.escuela2.caacupe.paraguayeduca.org";
+
+  describe("one configuration", () => {
+    const demo = useDemoDeployment();
+
+    it("is CRITICAL, naming the school, when a school listed at the last run has no school file", async () => {
+      const { deployment } = demo;
+      await run(deployment);
+      assert.equal((await check(deployment)).code, 0);
+      await rm(join(deployment.leasesDir, "by-school", SCHOOL2));
+      const one = await check(deployment);
+      assert.equal(one.code, 2, one.stdout);
+      assert.match(
+        one.stdout,
+        new RegExp(`^LEASEGEN CRITICAL - 1 school listed at the last run without a school file .*: ${SCHOOL2} \\| `),
+      );
+      // leases_dir moved: every school is named (the first three, then a count).
+      await rename(deployment.leasesDir, `${deployment.leasesDir}.moved`);
+      const all = await check(deployment);
+      assert.equal(all.code, 2, all.stdout);
+      assert.match(
+        all.stdout,
+        /^LEASEGEN CRITICAL - 3 schools listed at the last run without a school file .*: schoolserver\.escuela1.*, schoolserver\.escuela3/,
+      );
+      await rename(`${deployment.leasesDir}.moved`, deployment.leasesDir);
+      await run(deployment);
+      assert.equal((await check(deployment)).code, 0, "the next run writes it again");
+    });
+  });
+
+  describe("two configurations on one leases_dir", () => {
+    const t = useTwoConfigurations({ [SCHOOL1]: [laptop(1), laptop(2)] }, { "b.example": [laptop(11)] });
+
+    it("counts only its own schools: another configuration's leases neither count nor alert", async () => {
+      t.serverB.dataset.schools.get("b.example")!.expiry = expiryIn(2);
+      await run(t.a);
+      await run(t.b);
+      const a = await check(t.a);
+      assert.equal(a.code, 0, a.stdout);
+      assert.match(
+        a.stdout,
+        new RegExp(
+          `^LEASEGEN OK - 1 schools, 2 laptops; earliest expiry in 2\\d\\.\\d days \\(${SCHOOL1}\\);.* schools=1;;;0 laptops=2;;;0 `,
+        ),
+      );
+      const b = await check(t.b);
+      assert.equal(b.code, 2, b.stdout);
+      assert.match(
+        b.stdout,
+        /^LEASEGEN CRITICAL - 1 school with leases expiring within 3 days: b\.example .* schools=1;;;0 laptops=1;;;0 /,
+      );
+    });
   });
 });
