@@ -34,7 +34,9 @@ function notRegular(entry: TreeEntry, expected: string): LeaseProblem | undefine
 /** An entry of by-school/: a school's file, unless it is a temporary file (never a school's, see temporary-file.ts). */
 export function classifySchoolEntry(entry: TreeEntry, directory: SchoolDirectory): { hostname: Hostname } | LeaseProblem {
   const hostname = parseHostname(entry.name);
-  if (entry.type === "file" && schoolTemporaryTarget(entry.name, directory) !== undefined) return temporary;
+  const target = entry.type === "file" ? schoolTemporaryTarget(entry.name, directory) : undefined;
+  // Its school's forced run sweeps it.
+  if (target !== undefined) return parseHostname(target).ok ? { ...temporary, schools: [target] } : temporary;
   if (!hostname.ok) return stray(`not a school file: ${hostname.reason}`);
   return notRegular(entry, "a school file") ?? { hostname: hostname.value };
 }
