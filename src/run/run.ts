@@ -174,21 +174,29 @@ async function removeVanishedSchools(ctx: RunContext, listed: readonly string[],
   for (const hostname of plan.vanished) {
     const ours = await stillOurs(ctx, hostname);
     if (ours) removed.push(hostname);
-    if (ctx.dryRun) continue;
-    if (ours) {
-      await ctx.beforeChange();
-      await ctx.outputs.removeSchool(hostname, ctx.stolen);
-    } else ctx.outputs.disown(hostname);
-    await ctx.state.removeChecksum(hostname);
-    await ctx.state.removeSignedRecord(hostname);
-    if (ours) ctx.log.info({ hostname, action: "removed" }, `${hostname}: no longer listed by inventario, its leases were removed`);
-    else
-      ctx.log.warn(
-        { hostname, action: "left" },
-        `${hostname}: no longer listed by inventario, but its files changed since this state_dir wrote them (another configuration on this leases_dir signs it now?): left in place, and this state_dir no longer owns it`,
-      );
+    if (!ctx.dryRun) await (ours ? removeSchool(ctx, hostname) : leaveSchool(ctx, hostname));
   }
   return removed;
+}
+
+async function removeSchool(ctx: RunContext, hostname: Hostname): Promise<void> {
+  await ctx.beforeChange();
+  await ctx.outputs.removeSchool(hostname, ctx.stolen);
+  await ctx.state.removeChecksum(hostname);
+  await ctx.state.removeSignedRecord(hostname);
+  ctx.log.info({ hostname, action: "removed" }, `${hostname}: no longer listed by inventario, its leases were removed`);
+}
+
+/** Leaves a vanished school's files to whoever wrote them since, and drops this state_dir's own state for it. */
+async function leaveSchool(ctx: RunContext, hostname: Hostname): Promise<void> {
+  ctx.outputs.disown(hostname);
+  await ctx.state.removeChecksum(hostname);
+  await ctx.state.removeSignedRecord(hostname);
+  const why = "its files changed since this state_dir wrote them (another configuration on this leases_dir signs it now?)";
+  ctx.log.warn(
+    { hostname, action: "left" },
+    `${hostname}: no longer listed by inventario, but ${why}: left in place, and this state_dir no longer owns it`,
+  );
 }
 
 /** Whether a vanished school's files are still what this state_dir last wrote. */
