@@ -121,23 +121,16 @@ export function verifyJson(report: VerifyReport): string {
     unrecordedSchools: report.unrecordedSchools,
     stolen: report.stolen,
     problemCounts: countsByKind(report.problems),
-    problems: report.problems.map((problem) => ({
-      file: problem.file,
-      serial: problem.serial ?? null,
-      kind: problem.kind,
-      what: problem.what,
-    })),
+    problems: report.problems.map(findingJson),
     noticeCounts: countsByKind(report.notices),
-    notices: report.notices.map((notice) => ({
-      file: notice.file,
-      serial: notice.serial ?? null,
-      kind: notice.kind,
-      what: notice.what,
-      schools: notice.schools ?? [],
-    })),
+    notices: report.notices.map((notice) => ({ ...findingJson(notice), schools: notice.schools ?? [] })),
     canonicalCommand: report.canonicalCommand ?? null,
   };
   return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+function findingJson(found: VerifyProblem): { file: string; serial: string | null; kind: ProblemKind; what: string } {
+  return { file: found.file, serial: found.serial ?? null, kind: found.kind, what: found.what };
 }
 
 function countsByKind(found: readonly VerifyProblem[]): Record<string, number> {
