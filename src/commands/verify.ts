@@ -1,6 +1,6 @@
 // `inventario-leasegen verify [--json] [HOST…]`: proves, without the network, that the leases on
-// disk will be accepted (issue 8 §4). Exit 0 when everything holds, 1 when anything is wrong,
-// 2 on a usage or configuration error. Reads only: no lock, no write.
+// disk will be accepted (issue 8 §4). Exit 0 when everything holds (notices, issue 16 §15,
+// alone included), 1 on a problem, 2 on a usage or configuration error. Reads only: no lock, no write.
 import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import type { Hostname } from "../core/domain.js";
@@ -24,7 +24,10 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
       `
 Checks every lease line of every by-school and by-laptop file as the laptop does
 (format, key id, RSA-PSS signature with the recorded UUID, expiry), and the tree.
-Exit status: 0 everything holds, 1 something is wrong, 2 usage or configuration error.`,
+Differences that can neither lock nor unlock a laptop are notices, with the command
+that makes the tree canonical.
+Exit status: 0 everything holds (notices alone included), 1 a problem, 2 usage or
+configuration error.`,
     )
     .action(async (hosts: string[], opts: { json: boolean }, command: Command) => {
       ctx.setExitCode(await verifyCommand(configPathOf(command), hostnameArguments(hosts), opts.json, ctx));

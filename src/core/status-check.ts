@@ -1,7 +1,8 @@
 // `status --check`: the deployment's state as one Monitoring Plugins line
 // (`LEASEGEN OK - … | perfdata`) and exit status, so Nagios, Icinga, Zabbix or Sensu run it as is.
-// CRITICAL: a school's earliest lease expires within `criticalDays`, or no run over every school
-// ended with exit 0 or 3 within `maxAgeHours`. WARNING: an expiry within `warningDays`, or the
+// CRITICAL: a school's earliest lease expires within `criticalDays`, a school listed at the last
+// run over every school has no school file, or no run over every school ended with exit 0 or 3
+// within `maxAgeHours`. WARNING: an expiry within `warningDays`, or the
 // last run had failures. UNKNOWN: the records cannot be read.
 import { CLOCK_SKEW_SECONDS } from "./school-plan.js";
 import type { DeploymentStatus, SchoolStatus } from "./deployment-status.js";
@@ -45,7 +46,11 @@ export function checkStatus(status: DeploymentStatus, thresholds: Thresholds): C
     const first = problems[0] as (typeof problems)[number];
     return unknownCheck(`cannot read ${first.file}: ${first.error}${more}`);
   }
-  const critical = [...expiring(status.schools, -Infinity, thresholds.criticalDays), ...staleRuns(status, thresholds)];
+  const critical = [
+    ...expiring(status.schools, -Infinity, thresholds.criticalDays),
+    ...withoutSchoolFile(status.schools),
+    ...staleRuns(status, thresholds),
+  ];
   const warning = [...expiring(status.schools, thresholds.criticalDays, thresholds.warningDays), ...lastRunTrouble(status)];
   const state = critical.length > 0 ? CheckState.CRITICAL : warning.length > 0 ? CheckState.WARNING : CheckState.OK;
   const text = state === CheckState.OK ? healthy(status) : [...critical, ...warning].join("; ");
@@ -65,6 +70,16 @@ function expiring(schools: readonly SchoolStatus[], from: number, to: number): s
   if (hits.length === 0) return [];
   const names = hits.map((school) => `${school.hostname} (${daysText(school.daysLeft as number)})`);
   return [`${hits.length} school${hits.length > 1 ? "s" : ""} with leases expiring within ${to} days: ${firstFew(names)}`];
+}
+
+/** Schools listed at the last run over every school that have no school file: their laptops get no lease. */
+function withoutSchoolFile(schools: readonly SchoolStatus[]): string[] {
+  const names = schools
+    .filter((school) => school.listed === true && school.leases === undefined && !school.unreadable)
+    .map((s) => s.hostname);
+  if (names.length === 0) return [];
+  const count = names.length === 1 ? "1 school" : `${names.length} schools`;
+  return [`${count} listed at the last run without a school file (leases_dir moved or its files deleted?): ${firstFew(names)}`];
 }
 
 function staleRuns(status: DeploymentStatus, thresholds: Thresholds): string[] {

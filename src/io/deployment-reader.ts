@@ -23,10 +23,11 @@ export interface ReadOptions {
 
 export async function readDeploymentStatus(config: Config, now: Date, options: ReadOptions = {}): Promise<DeploymentStatus> {
   const state = new StateStore(config.stateDir);
-  const outputs = new OutputStore(config.leasesDir, await state.ownedSchools().catch(() => new Set<string>()));
+  const owned = await state.ownedSchools().catch(() => new Set<Hostname>());
+  const outputs = new OutputStore(config.leasesDir, owned);
   const problems: Problem[] = [];
   const record = options.record ?? (await readRecord(state, problems));
-  const hostnames = options.only ?? (await allHostnames(outputs, record, problems));
+  const hostnames = options.only ?? (await allHostnames(outputs, owned, record, problems));
   const schools: SchoolOnDisk[] = [];
   await eachLimited(hostnames, 16, async (hostname) => {
     const [leases, checksum] = await Promise.all([readLeases(outputs, hostname, problems), state.readChecksum(hostname)]);
@@ -49,13 +50,24 @@ async function readRecord(state: StateStore, problems: Problem[]): Promise<RunRe
   }
 }
 
-/** Every school with a by-school file or a recorded outcome (a listed school may have no file yet). */
-async function allHostnames(outputs: OutputStore, record: RunRecord | undefined, problems: Problem[]): Promise<Hostname[]> {
+/**
+ * Every school of this configuration: those it has a checksum file for (its own or the Ruby
+ * program's), a recorded outcome, or that were listed at its last run over every school; a
+ * listed school may have no file (yet, or any more). Another configuration's school files on
+ * the same leases_dir are not counted.
+ */
+async function allHostnames(
+  outputs: OutputStore,
+  owned: ReadonlySet<Hostname>,
+  record: RunRecord | undefined,
+  problems: Problem[],
+): Promise<Hostname[]> {
   const onDisk = await outputs.schoolHostnames().catch((error: unknown) => {
     problems.push(problemOf(outputs.schoolDir, error));
     return [];
   });
-  return [...new Set([...onDisk, ...(record?.schools.keys() ?? [])])];
+  const recorded = [...(record?.schools.keys() ?? []), ...(record?.listed?.hostnames ?? [])];
+  return [...new Set([...onDisk.filter((hostname) => owned.has(hostname)), ...recorded])];
 }
 
 /** The school file summed up: none if there is none, or `unreadable` (and a Problem naming it). */

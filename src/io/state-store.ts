@@ -138,6 +138,15 @@ export class StateStore {
     }
   }
 
+  /**
+   * Notes in a school's record that this state_dir rewrote its by-school file (the sweep took a
+   * stolen laptop out of it). Nothing to do without a readable record.
+   */
+  async noteSchoolFile(hostname: Hostname, schoolFileSha256: string): Promise<void> {
+    const record = await this.readSignedRecord(hostname).catch(() => undefined);
+    if (record !== undefined) await this.writeSignedRecord({ ...record, schoolFileSha256 });
+  }
+
   async removeSignedRecord(hostname: Hostname): Promise<void> {
     await this.writing(() => rm(this.signedRecordFile(hostname), { force: true }));
   }

@@ -4,7 +4,7 @@ import { parseHostname, type Hostname } from "../core/domain.js";
 import { progressAfter, startProgress } from "../core/progress.js";
 import type { RunReport, SchoolOutcome } from "../core/report.js";
 import type { Policy } from "../core/school-plan.js";
-import { planVanishedSchools } from "../core/vanished-schools.js";
+import { planVanishedSchools, stillWrittenHere } from "../core/vanished-schools.js";
 import { ExitCode, FatalError, describe } from "../errors.js";
 import type { Inventario } from "../io/inventario-client.js";
 import type { Log } from "../io/log.js";
@@ -49,7 +49,9 @@ export async function run(deps: RunDeps, options: RunOptions): Promise<RunReport
 
   if (!options.dryRun && (changing !== undefined || sweepPending)) {
     await cleanUp(ctx, schools, "sweep leases_dir", undefined, async () => {
-      const { removed, revoked } = await deps.outputs.prune(stolen.serials);
+      const { removed, revoked, rewritten } = await deps.outputs.prune(stolen.serials, options.hostnames ? undefined : new Set(listed));
+      // Their files are still what this state_dir wrote: a school of ours that vanishes later is removed.
+      for (const [hostname, digest] of rewritten) await deps.state.noteSchoolFile(hostname, digest);
       const strays = await deps.state.finishSweep();
       deps.log.info(
         { removed: removed + strays, revoked },
@@ -154,7 +156,12 @@ function logOutcome(log: Log, outcome: SchoolOutcome): void {
   log.info({ ...fields, action: status }, `${outcome.hostname}: ${status}`);
 }
 
-/** Removes the files of schools inventario no longer lists, unless too many would go at once. */
+/**
+ * Removes the files of schools inventario no longer lists, unless too many would go at once;
+ * resolves to the schools removed. Files that are no longer what this state_dir wrote (the
+ * school moved to another configuration on the same leases_dir, which signed it) are left, and
+ * this state_dir drops the school.
+ */
 async function removeVanishedSchools(ctx: RunContext, listed: readonly string[], outcomes: SchoolOutcome[]): Promise<Hostname[]> {
   const plan = planVanishedSchools(await ctx.outputs.ownedSchoolHostnames(), listed, ctx.policy);
   if (plan.action === "hold") {
@@ -163,13 +170,41 @@ async function removeVanishedSchools(ctx: RunContext, listed: readonly string[],
     ctx.log.error({ vanished: plan.vanished }, error);
     return [];
   }
-  if (ctx.dryRun || plan.vanished.length === 0) return plan.vanished;
-  await ctx.beforeChange();
+  const removed: Hostname[] = [];
   for (const hostname of plan.vanished) {
-    await ctx.outputs.removeSchool(hostname, ctx.stolen);
-    await ctx.state.removeChecksum(hostname);
-    await ctx.state.removeSignedRecord(hostname);
-    ctx.log.info({ hostname, action: "removed" }, `${hostname}: no longer listed by inventario, its leases were removed`);
+    const ours = await stillOurs(ctx, hostname);
+    if (ours) removed.push(hostname);
+    if (!ctx.dryRun) await (ours ? removeSchool(ctx, hostname) : leaveSchool(ctx, hostname));
   }
-  return plan.vanished;
+  return removed;
+}
+
+async function removeSchool(ctx: RunContext, hostname: Hostname): Promise<void> {
+  await ctx.beforeChange();
+  await ctx.outputs.removeSchool(hostname, ctx.stolen);
+  await ctx.state.removeChecksum(hostname);
+  await ctx.state.removeSignedRecord(hostname);
+  ctx.log.info({ hostname, action: "removed" }, `${hostname}: no longer listed by inventario, its leases were removed`);
+}
+
+/** Leaves a vanished school's files to whoever wrote them since, and drops this state_dir's own state for it. */
+async function leaveSchool(ctx: RunContext, hostname: Hostname): Promise<void> {
+  ctx.outputs.disown(hostname);
+  await ctx.state.removeChecksum(hostname);
+  await ctx.state.removeSignedRecord(hostname);
+  const why = "its files changed since this state_dir wrote them (another configuration on this leases_dir signs it now?)";
+  ctx.log.warn(
+    { hostname, action: "left" },
+    `${hostname}: no longer listed by inventario, but ${why}: left in place, and this state_dir no longer owns it`,
+  );
+}
+
+/** Whether a vanished school's files are still what this state_dir last wrote. */
+async function stillOurs(ctx: RunContext, hostname: Hostname): Promise<boolean> {
+  const [file, record, checksum] = await Promise.all([
+    ctx.outputs.schoolFileState(hostname),
+    ctx.state.readSignedRecord(hostname).catch(() => undefined),
+    ctx.state.readChecksum(hostname),
+  ]);
+  return stillWrittenHere({ file, writtenSha256: record?.schoolFileSha256, checksumWrittenAt: checksum?.writtenAt });
 }

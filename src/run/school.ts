@@ -116,8 +116,8 @@ export async function commitSchool(ctx: RunContext, school: SignedSchool, inTurn
   try {
     await ctx.beforeChange();
     await ctx.state.markRegenerating(school.hostname);
-    await inTurn(() => ctx.outputs.commitSchool(school.hostname, school.leases, ctx.stolen));
-    const record = { hostname: school.hostname, expiry: school.expiry, regeneratedAt: ctx.now, laptops: school.laptops };
+    const schoolFileSha256 = await inTurn(() => ctx.outputs.commitSchool(school.hostname, school.leases, ctx.stolen));
+    const record = { hostname: school.hostname, expiry: school.expiry, regeneratedAt: ctx.now, laptops: school.laptops, schoolFileSha256 };
     await ctx.state.writeSignedRecord(record);
     await ctx.state.writeChecksum(school.hostname, school.checksum);
   } catch (error) {

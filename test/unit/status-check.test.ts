@@ -38,6 +38,15 @@ test("WARNING: an expiry within --warning days, naming the first few schools", (
   assert.match(result.line, / earliest_expiry_days=4;7:;3: /);
 });
 
+test("CRITICAL: a school listed at the last run over every school has no school file, named", () => {
+  const listed = { at: NOW, hostnames: [h("a"), h("b"), h("gone")] };
+  const result = check([school("a", 20), { hostname: h("gone") }], record(1, [], { listed }));
+  assert.equal(result.state, CheckState.CRITICAL);
+  assert.match(result.line, /^LEASEGEN CRITICAL - 1 school listed at the last run without a school file \(.*\): gone\.example\.org \| /);
+  const unlisted = check([school("a", 20), { hostname: h("other") }], record(1, [], { listed }));
+  assert.equal(unlisted.state, CheckState.OK, "a school not listed at the last run (a HOST run's) is not counted so");
+});
+
 test("WARNING: the last run had failed or held schools, or could do nothing", () => {
   const rec = record(1);
   const at = rec.lastRun?.startedAt as Date;
