@@ -67,9 +67,9 @@ test("passwords are read literally, as the Ruby program read them: inventario ac
 test("a bad line never shows its value, on stderr or in the log: only its line number and key part", async () => {
   const secret = "Tr0ub4dor&3";
   const cases: [string, RegExp][] = [
-    [`pass: ${secret}`, /line 6: no "=" after "pass" \(expected key = value\)$/m],
-    [`pass ${secret}`, /line 6: no "=" after "pass"/],
-    [secret, /line 6: no "=" in this line/],
+    [`pass: ${secret}`, /line 6: no "=" in this line \(expected key = value\)$/m],
+    [`pass ${secret}`, /line 6: no "=" in this line \(expected key = value\)$/m],
+    [secret, /line 6: no "=" in this line \(expected key = value\)$/m],
     [`pass:${secret} = x`, /line 6: unknown key "pass…"$/m],
     [`= ${secret}`, /line 6: no key before "="$/m],
     [`[${secret}]`, /line 6: sections \("\[…\]"\) are not used in this file$/m],
@@ -86,6 +86,32 @@ test("a bad line never shows its value, on stderr or in the log: only its line n
     assert.ok(!result.stderr.includes("Tr0ub") && !result.stdout.includes("Tr0ub"), line);
     const log = await readFile(join(demo.deployment.stateDir, "leasegen.log"), "utf8").catch(() => "");
     assert.ok(!log.includes("Tr0ub"), line);
+  }
+});
+
+test("a password quoted across two lines: the error names the line only; no word of it on stderr, stdout or in the log", async () => {
+  const cases = [
+    ['pass = "correct horse', 'battery staple"'],
+    ['pass = "xx', 'Tr0ub4dor&3 "'],
+    ["pass = 'correct", "horse battery' staple"],
+  ];
+  // A good run first, so that there is a log for a leak to land in.
+  await writeLines(demo.deployment, 'pass = "xxx"');
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
+  for (const lines of cases) {
+    await writeLines(demo.deployment, ...lines);
+    const words =
+      lines
+        .join(" ")
+        .match(/[A-Za-z0-9&]{4,}/g)
+        ?.filter((word) => word !== "pass") ?? [];
+    const run = await runBundle([], demo.deployment);
+    assertOneConfigLine(run, /line 7: no "=" in this line \(expected key = value\)$/m);
+    const check = await runBundle(["status", "--check"], demo.deployment);
+    assert.match(check.stdout, /^LEASEGEN UNKNOWN - .*line 7: no "=" in this line/);
+    const log = await readFile(join(demo.deployment.stateDir, "leasegen.log"), "utf8");
+    for (const [where, text] of Object.entries({ log, stderr: run.stderr + check.stderr, stdout: run.stdout + check.stdout }))
+      for (const word of words) assert.ok(!text.includes(word), `${JSON.stringify(word)} of ${JSON.stringify(lines)} in ${where}`);
   }
 });
 
