@@ -1,5 +1,6 @@
 // The run (SPEC §7), the program's default command: lock, log, sign, report, exit status.
-import { mkdir, readFile } from "node:fs/promises";
+import { constants, type Stats } from "node:fs";
+import { mkdir, open, stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import { caFileProblem } from "../core/ca-certificates.js";
@@ -208,15 +209,37 @@ async function makeSigner(config: Config, key: LeaseKey, state: StateStore, log:
 }
 
 async function readCaFile(path: string): Promise<string> {
+  const refused = (problem: string): FatalError => new FatalError(`ca_file ${path} ${problem}`, ExitCode.Usage);
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    // A FIFO would hang the start, a device may act when opened: only a regular file is opened
+    // (a link to one is fine), without blocking, and checked again once open.
+    const kind = fileKind(await stat(path));
+    if (kind !== undefined) throw refused(`is not a regular file but ${kind}`);
+    const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const openKind = fileKind(await handle.stat());
+      if (openKind !== undefined) throw refused(`is not a regular file but ${openKind}`);
+      text = await handle.readFile("utf8");
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
+    if (error instanceof FatalError) throw error;
     throw new FatalError(`cannot read ca_file ${path}: ${describe(error)}`, ExitCode.Usage, { cause: error });
   }
   const problem = caFileProblem(text);
-  if (problem !== undefined) throw new FatalError(`ca_file ${path} ${problem}`, ExitCode.Usage);
+  if (problem !== undefined) throw refused(problem);
   return text;
+}
+
+/** What a file that is not a regular file is, in words; undefined for a regular file. */
+function fileKind(info: Stats): string | undefined {
+  if (info.isFile()) return undefined;
+  if (info.isFIFO()) return "a FIFO";
+  if (info.isDirectory()) return "a directory";
+  if (info.isCharacterDevice() || info.isBlockDevice()) return "a device";
+  return info.isSocket() ? "a socket" : "not a file";
 }
 
 function printPlans(report: RunReport, io: CommandIo): void {

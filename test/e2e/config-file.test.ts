@@ -3,7 +3,8 @@
 // wrongly is a 401), a bad line never shows its value, and the configuration errors found at
 // start (an empty value, a ca_file without a certificate, a bad HOSTS list) are one line, exit 2.
 import assert from "node:assert/strict";
-import { readFile, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { readTree, runBundle, ROOT, useDemoDeployment, type Deployment, type RunResult } from "../support/harness.js";
@@ -139,6 +140,27 @@ test("a ca_file without a certificate is refused at start: exit 2, one line nami
     const result = await runBundle([], deployment);
     assertOneConfigLine(result, new RegExp(`ca_file ${caFile} holds (no PEM certificate|a PEM certificate that cannot be read)`));
     assert.equal((await readTree(deployment.leasesDir)).size, 0, JSON.stringify(text));
+  }
+});
+
+test("a ca_file that is a FIFO, a device or a directory is refused at start without opening it: exit 2, one line", async () => {
+  const { deployment } = demo;
+  const fifo = join(deployment.dir, "ca.fifo");
+  execFileSync("mkfifo", [fifo]);
+  const link = join(deployment.dir, "ca-link.pem");
+  await symlink(fifo, link);
+  const cases: [string, string][] = [
+    [fifo, "a FIFO"],
+    [link, "a FIFO"],
+    ["/dev/zero", "a device"],
+    [deployment.dir, "a directory"],
+  ];
+  for (const [caFile, kind] of cases) {
+    await deployment.writeConfig({ ca_file: caFile });
+    // Reading a FIFO that no one writes would wait forever: killed after 20 s, the run fails here.
+    const result = await runBundle([], deployment, {}, 20_000);
+    assertOneConfigLine(result, new RegExp(`ca_file ${caFile} is not a regular file but ${kind}$`, "m"));
+    assert.equal((await readTree(deployment.leasesDir)).size, 0, caFile);
   }
 });
 
