@@ -75,7 +75,8 @@ const stderrLine =
 
 async function runCommand(cli: RunOptions, io: CommandIo, bundleFile: string): Promise<ExitCode> {
   const config = readConfigFile(cli.configPath);
-  const lock = await lockDirectories(config, cli.dryRun);
+  // A dry run writes nothing, so it needs no lock: it never makes a cron run exit 1.
+  const lock = cli.dryRun ? { release: async () => undefined } : await lockDirectories(config);
   if (!lock) {
     io.err("instance already running, aborting...\n");
     return ExitCode.AlreadyRunning;
@@ -90,6 +91,7 @@ async function runCommand(cli: RunOptions, io: CommandIo, bundleFile: string): P
   try {
     log = openLog(cli.dryRun ? undefined : state.logFile, config.logFormat, stderrLine(shown));
     log.info({ force: cli.force, dryRun: cli.dryRun, hostnames: cli.hostnames, signer: config.signer }, "run started");
+    if (lock.warning !== undefined) log.warn({}, lock.warning);
     const report = await runWithConfig({ config, cli, state, log, now: startedAt, progress, bundleFile });
     progress?.clear();
     const hookFailed = !cli.dryRun && (await runPostHook(report, config, log));
@@ -120,18 +122,22 @@ async function runCommand(cli: RunOptions, io: CommandIo, bundleFile: string): P
   }
 }
 
-/** Locks state_dir and leases_dir, creating state_dir first (a dry run creates nothing). */
-async function lockDirectories(config: Config, dryRun: boolean): Promise<Lock | undefined> {
-  const stateDir = config.stateDir;
-  try {
-    if (!dryRun) await mkdir(stateDir, { recursive: true });
-    return await acquireLock(config);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const problem =
-      code === "EEXIST" ? "it is not a directory" : code === "ENOTDIR" ? "a part of its path is not a directory" : describe(error);
-    throw new FatalError(`cannot use state_dir ${stateDir}: ${problem}`, ExitCode.NothingDone, { cause: error });
+/** Locks state_dir and leases_dir (each holds its lock file), creating them first. */
+async function lockDirectories(config: Config): Promise<Lock | undefined> {
+  for (const [key, dir] of [
+    ["state_dir", config.stateDir],
+    ["leases_dir", config.leasesDir],
+  ] as const) {
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const problem =
+        code === "EEXIST" ? "it is not a directory" : code === "ENOTDIR" ? "a part of its path is not a directory" : describe(error);
+      throw new FatalError(`cannot use ${key} ${dir}: ${problem}`, ExitCode.NothingDone, { cause: error });
+    }
   }
+  return acquireLock(config);
 }
 
 /**

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import { readTree, runBundle, ROOT, useDemoDeployment, type Deployment, type RunResult } from "../support/harness.js";
+import { leaseFiles, readTree, runBundle, ROOT, useDemoDeployment, type Deployment, type RunResult } from "../support/harness.js";
 
 const demo = useDemoDeployment();
 
@@ -139,7 +139,7 @@ test("a ca_file without a certificate is refused at start: exit 2, one line nami
     await deployment.writeConfig({ ca_file: caFile });
     const result = await runBundle([], deployment);
     assertOneConfigLine(result, new RegExp(`ca_file ${caFile} holds (no PEM certificate|a PEM certificate that cannot be read)`));
-    assert.equal((await readTree(deployment.leasesDir)).size, 0, JSON.stringify(text));
+    assert.deepEqual(await leaseFiles(deployment.leasesDir), [], JSON.stringify(text));
   }
 });
 
@@ -160,7 +160,7 @@ test("a ca_file that is a FIFO, a device or a directory is refused at start with
     // Reading a FIFO that no one writes would wait forever: killed after 20 s, the run fails here.
     const result = await runBundle([], deployment, {}, 20_000);
     assertOneConfigLine(result, new RegExp(`ca_file ${caFile} is not a regular file but ${kind}$`, "m"));
-    assert.equal((await readTree(deployment.leasesDir)).size, 0, caFile);
+    assert.deepEqual(await leaseFiles(deployment.leasesDir), [], caFile);
   }
 });
 

@@ -12,6 +12,13 @@ import { copyVectorKey } from "./keys.js";
 
 export const ROOT = join(__dirname, "..", "..", "..");
 export const BUNDLE = join(ROOT, "dist", "index.js");
+/** A run's lock file in leases_dir (src/io/lock.ts): empty, and no lease file. */
+export const LEASES_LOCK = ".leasegen.lock";
+
+/** The files under `dir` that are leases (by-school, by-laptop, stolen lists): all but the lock file. */
+export async function leaseFiles(dir: string): Promise<string[]> {
+  return [...(await readTree(dir)).keys()].filter((path) => path !== LEASES_LOCK);
+}
 
 export interface Deployment {
   readonly dir: string;
