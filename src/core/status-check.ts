@@ -104,7 +104,12 @@ function longRun(status: DeploymentStatus, thresholds: Thresholds): string[] {
   const limitHours = Math.min(thresholds.maxRunHours, thresholds.maxAgeHours);
   const seconds = since === undefined ? 0 : (status.now.getTime() - since.getTime()) / 1000;
   if (since === undefined || seconds <= limitHours * 3600) return [];
-  const held = seconds < 5400 ? `${Math.round(seconds / 60)} min` : `${(seconds / 3600).toFixed(1)} hours`;
+  const held =
+    seconds < 120
+      ? `${Math.round(seconds)} s`
+      : seconds < 5400
+        ? `${Math.round(seconds / 60)} min`
+        : `${(seconds / 3600).toFixed(1)} hours`;
   return [
     `a run has been in progress for ${held} (since ${shortTime(since)}; max ${limitHours} hours): is a hook, make-lease.sh or inventario hanging?`,
   ];

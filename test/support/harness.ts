@@ -116,9 +116,9 @@ export function runBundle(
   return runCommand(process.execPath, [BUNDLE, ...argv], { env: { ...process.env, ...env }, ...kill });
 }
 
-/** Starts a run that stays busy (a school that answers after 4 s) and resolves once it holds the lock. */
-export async function startBusyRun(server: TestInventario, deployment: Deployment): Promise<ChildProcess> {
-  server.dataset.schools.set("slow.example.org", { laptops: [], delayMs: 4000 });
+/** Starts a run that stays busy (a school that answers after `delayMs`) and resolves once it holds the lock. */
+export async function startBusyRun(server: TestInventario, deployment: Deployment, delayMs = 4000): Promise<ChildProcess> {
+  server.dataset.schools.set("slow.example.org", { laptops: [], delayMs });
   const child = spawn(process.execPath, [BUNDLE, "--config", deployment.configPath, "slow.example.org"], { stdio: "ignore" });
   // The run's first log line is written after the lock is taken.
   const started = async (): Promise<boolean> =>
