@@ -85,8 +85,9 @@ export async function lockHolder(stateDir: string): Promise<LockHolder | undefin
     const record = JSON.parse(await readFile(join(stateDir, HOLDER), "utf8")) as Record<string, unknown>;
     const { pid, since, process: identity } = record;
     if (typeof pid !== "number" || typeof since !== "string" || typeof identity !== "string") return undefined;
-    if (identity !== processIdentity(pid)) return undefined;
-    return { pid, since: new Date(since) };
+    const started = new Date(since);
+    if (Number.isNaN(started.getTime()) || identity !== processIdentity(pid)) return undefined;
+    return { pid, since: started };
   } catch {
     // None, or gone while read (the run ended), or damaged: no run to show.
     return undefined;
