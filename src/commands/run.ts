@@ -1,5 +1,6 @@
 // The run (SPEC §7), the program's default command: lock, log, sign, report, exit status.
-import { mkdir, readFile } from "node:fs/promises";
+import { constants, type Stats } from "node:fs";
+import { mkdir, open, stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import { caFileProblem } from "../core/ca-certificates.js";
@@ -65,9 +66,10 @@ const stderrLine =
 
 async function runCommand(cli: RunOptions, io: CommandIo, bundleFile: string): Promise<ExitCode> {
   const config = readConfigFile(cli.configPath);
-  // Before anything is written there (the lock and the log included); a dry run writes nothing.
+  // Before anything is written there (the lock and the log included). A dry run writes nothing,
+  // so it checks nothing and needs no lock: it never makes a cron run exit 1.
   if (!cli.dryRun) await checkSafeDirectories(config);
-  const lock = await lockDirectories(config, cli.dryRun);
+  const lock = cli.dryRun ? { release: async () => undefined } : await lockDirectories(config);
   if (!lock) {
     io.err("instance already running, aborting...\n");
     return ExitCode.AlreadyRunning;
@@ -82,6 +84,7 @@ async function runCommand(cli: RunOptions, io: CommandIo, bundleFile: string): P
   try {
     log = openLog(cli.dryRun ? undefined : state.logFile, config.logFormat, stderrLine(shown));
     log.info({ force: cli.force, dryRun: cli.dryRun, hostnames: cli.hostnames, signer: config.signer }, "run started");
+    if (lock.warning !== undefined) log.warn({}, lock.warning);
     const report = await runWithConfig({ config, cli, state, log, now: startedAt, progress, bundleFile });
     progress?.clear();
     const hookFailed = !cli.dryRun && (await runPostHook(report, config, log));
@@ -112,18 +115,22 @@ async function runCommand(cli: RunOptions, io: CommandIo, bundleFile: string): P
   }
 }
 
-/** Locks state_dir and leases_dir, creating state_dir first (a dry run creates nothing). */
-async function lockDirectories(config: Config, dryRun: boolean): Promise<Lock | undefined> {
-  const stateDir = config.stateDir;
-  try {
-    if (!dryRun) await mkdir(stateDir, { recursive: true });
-    return await acquireLock(config);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const problem =
-      code === "EEXIST" ? "it is not a directory" : code === "ENOTDIR" ? "a part of its path is not a directory" : describe(error);
-    throw new FatalError(`cannot use state_dir ${stateDir}: ${problem}`, ExitCode.NothingDone, { cause: error });
+/** Locks state_dir and leases_dir (each holds its lock file), creating them first. */
+async function lockDirectories(config: Config): Promise<Lock | undefined> {
+  for (const [key, dir] of [
+    ["state_dir", config.stateDir],
+    ["leases_dir", config.leasesDir],
+  ] as const) {
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const problem =
+        code === "EEXIST" ? "it is not a directory" : code === "ENOTDIR" ? "a part of its path is not a directory" : describe(error);
+      throw new FatalError(`cannot use ${key} ${dir}: ${problem}`, ExitCode.NothingDone, { cause: error });
+    }
   }
+  return acquireLock(config);
 }
 
 /**
@@ -201,15 +208,37 @@ async function makeSigner(config: Config, key: LeaseKey, state: StateStore, log:
 }
 
 async function readCaFile(path: string): Promise<string> {
+  const refused = (problem: string): FatalError => new FatalError(`ca_file ${path} ${problem}`, ExitCode.Usage);
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    // A FIFO would hang the start, a device may act when opened: only a regular file is opened
+    // (a link to one is fine), without blocking, and checked again once open.
+    const kind = fileKind(await stat(path));
+    if (kind !== undefined) throw refused(`is not a regular file but ${kind}`);
+    const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const openKind = fileKind(await handle.stat());
+      if (openKind !== undefined) throw refused(`is not a regular file but ${openKind}`);
+      text = await handle.readFile("utf8");
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
+    if (error instanceof FatalError) throw error;
     throw new FatalError(`cannot read ca_file ${path}: ${describe(error)}`, ExitCode.Usage, { cause: error });
   }
   const problem = caFileProblem(text);
-  if (problem !== undefined) throw new FatalError(`ca_file ${path} ${problem}`, ExitCode.Usage);
+  if (problem !== undefined) throw refused(problem);
   return text;
+}
+
+/** What a file that is not a regular file is, in words; undefined for a regular file. */
+function fileKind(info: Stats): string | undefined {
+  if (info.isFile()) return undefined;
+  if (info.isFIFO()) return "a FIFO";
+  if (info.isDirectory()) return "a directory";
+  if (info.isCharacterDevice() || info.isBlockDevice()) return "a device";
+  return info.isSocket() ? "a socket" : "not a file";
 }
 
 function printPlans(report: RunReport, io: CommandIo): void {

@@ -45,7 +45,7 @@ export class ConfigError extends Error {
  * The part of a line that an error may show: up to the first space, `=` or `:`, at most 40
  * characters. Never more: in `pass: Tr0ub4dor&3` the rest is a password.
  */
-export function keyPart(text: string): string {
+function keyPart(text: string): string {
   return [...(/^[^\s=:]*/.exec(text)?.[0] ?? "")].slice(0, 40).join("");
 }
 

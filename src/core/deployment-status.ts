@@ -60,6 +60,8 @@ export interface StatusInput {
   /** From leases_dir/stolen.list; undefined when there is none. */
   readonly stolen?: { readonly laptops: number; readonly changedAt: Date } | undefined;
   readonly runInProgress: boolean;
+  /** When the run in progress took the lock. */
+  readonly runStartedAt?: Date | undefined;
   readonly problems: readonly Problem[];
   /** The schools asked about (HOST arguments); undefined for all. */
   readonly only?: ReadonlySet<Hostname> | undefined;
@@ -93,6 +95,8 @@ export interface DeploymentStatus {
   /** The schools (or other things) that failed or were held at the last run. */
   readonly lastRunFailures: readonly OtherFailure[];
   readonly runInProgress: boolean;
+  /** When the run in progress took the lock. */
+  readonly runStartedAt?: Date | undefined;
   readonly problems: readonly Problem[];
 }
 
@@ -129,6 +133,7 @@ export function deploymentStatus(input: StatusInput): DeploymentStatus {
     unlisted: listed && onDisk.filter((school) => !listed.has(school.hostname)).map((school) => school.hostname),
     lastRunFailures: lastRunFailures(schools, record?.lastRun, input.only),
     runInProgress: input.runInProgress,
+    runStartedAt: input.runStartedAt,
     problems: input.problems,
   };
 }

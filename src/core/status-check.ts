@@ -2,11 +2,12 @@
 // (`LEASEGEN OK - … | perfdata`) and exit status, so Nagios, Icinga, Zabbix or Sensu run it as is.
 // CRITICAL: a school's earliest lease expires within `criticalDays`, a school listed at the last
 // run over every school has no school file, or no run over every school ended with exit 0 or 3
-// within `maxAgeHours`. WARNING: an expiry within `warningDays`, or the
-// last run had failures. UNKNOWN: the records cannot be read.
+// within `maxAgeHours`. WARNING: an expiry within `warningDays`, the last run had failures, or a
+// run has held the lock for more than `maxRunHours` (or `maxAgeHours`).
+// UNKNOWN: the records cannot be read.
 import { CLOCK_SKEW_SECONDS } from "./school-plan.js";
 import type { DeploymentStatus, SchoolStatus } from "./deployment-status.js";
-import { printable, relativeTime } from "./status-output.js";
+import { printable, relativeTime, shortTime } from "./status-output.js";
 
 export const CheckState = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 } as const;
 export type CheckState = (typeof CheckState)[keyof typeof CheckState];
@@ -15,9 +16,11 @@ export interface Thresholds {
   readonly warningDays: number;
   readonly criticalDays: number;
   readonly maxAgeHours: number;
+  /** A run that holds the lock longer is suspicious: a hook, make-lease.sh or inventario hanging. */
+  readonly maxRunHours: number;
 }
 
-export const DEFAULT_THRESHOLDS: Thresholds = { warningDays: 7, criticalDays: 3, maxAgeHours: 24 };
+export const DEFAULT_THRESHOLDS: Thresholds = { warningDays: 7, criticalDays: 3, maxAgeHours: 24, maxRunHours: 1 };
 
 export interface CheckResult {
   readonly state: CheckState;
@@ -51,7 +54,11 @@ export function checkStatus(status: DeploymentStatus, thresholds: Thresholds): C
     ...withoutSchoolFile(status.schools),
     ...staleRuns(status, thresholds),
   ];
-  const warning = [...expiring(status.schools, thresholds.criticalDays, thresholds.warningDays), ...lastRunTrouble(status)];
+  const warning = [
+    ...expiring(status.schools, thresholds.criticalDays, thresholds.warningDays),
+    ...lastRunTrouble(status),
+    ...longRun(status, thresholds),
+  ];
   const state = critical.length > 0 ? CheckState.CRITICAL : warning.length > 0 ? CheckState.WARNING : CheckState.OK;
   const text = state === CheckState.OK ? healthy(status) : [...critical, ...warning].join("; ");
   return checkLine(state, printable(text), perfdata(status, thresholds));
@@ -104,6 +111,23 @@ function lastRunTrouble(status: DeploymentStatus): string[] {
   if (run?.error !== undefined) trouble.push(`last run did nothing (exit ${run.exitCode}): ${run.error}`);
   if (run?.stolenListFailed) trouble.push("last run could not fetch the stolen list");
   return trouble;
+}
+
+/** The run in progress, if it has held the lock too long (a stuck run also keeps every later run out). */
+function longRun(status: DeploymentStatus, thresholds: Thresholds): string[] {
+  const since = status.runStartedAt;
+  const limitHours = Math.min(thresholds.maxRunHours, thresholds.maxAgeHours);
+  const seconds = since === undefined ? 0 : (status.now.getTime() - since.getTime()) / 1000;
+  if (since === undefined || seconds <= limitHours * 3600) return [];
+  const held =
+    seconds < 120
+      ? `${Math.round(seconds)} s`
+      : seconds < 5400
+        ? `${Math.round(seconds / 60)} min`
+        : `${(seconds / 3600).toFixed(1)} hours`;
+  return [
+    `a run has been in progress for ${held} (since ${shortTime(since)}; max ${limitHours} hours): is a hook, make-lease.sh or inventario hanging?`,
+  ];
 }
 
 function healthy(status: DeploymentStatus): string {

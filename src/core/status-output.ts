@@ -115,7 +115,10 @@ export function statusText(status: DeploymentStatus): string {
   lines.push(
     `Files of schools inventario no longer lists: ${unlisted === undefined ? "unknown until a run over every school" : unlisted.length === 0 ? "none" : unlisted.join(", ")}`,
   );
-  if (status.runInProgress) lines.push("A run is in progress: what it has not finished yet is not shown.");
+  if (status.runInProgress) {
+    const since = status.runStartedAt && ` (started ${shortTime(status.runStartedAt)}, ${relativeTime(status.runStartedAt, now)})`;
+    lines.push(`A run is in progress${since ?? ""}: what it has not finished yet is not shown.`);
+  }
   return `${lines.join("\n")}\n`;
 }
 
@@ -155,6 +158,7 @@ export function statusDocument(status: DeploymentStatus): object {
     unlisted: status.unlisted ?? null,
     lastRunFailures: status.lastRunFailures,
     runInProgress: status.runInProgress,
+    runStartedAt: iso(status.runStartedAt),
     problems: status.problems,
   };
 }

@@ -1,6 +1,6 @@
 // Reads what `status` and the metrics show, from local files only: the by-school files, the
-// checksum files' times, the run record, stolen.list, and whether a run holds the lock (probed,
-// never taken). It writes nothing and creates no directory, so it works during a run and for a
+// checksum files' times, the run record, stolen.list, and which run holds the lock since when
+// (never taken). It writes nothing and creates no directory, so it works during a run and for a
 // member of the service group. A file it cannot read becomes a Problem naming it, never a guess.
 import { readFile } from "node:fs/promises";
 import { readSchoolFile } from "../core/canonical-json.js";
@@ -10,7 +10,7 @@ import { byteOrder, type Hostname } from "../core/domain.js";
 import type { RunRecord } from "../core/run-record.js";
 import { describe } from "../errors.js";
 import { eachLimited } from "./each-limited.js";
-import { isLocked } from "./lock.js";
+import { lockHolder } from "./lock.js";
 import { OutputStore } from "./output-store.js";
 import { StateStore } from "./state-store.js";
 
@@ -35,10 +35,11 @@ export async function readDeploymentStatus(config: Config, now: Date, options: R
   });
   const changedAt = await outputs.stolenListChangedAt();
   const stolen = changedAt && { laptops: (await outputs.readPreviousStolen())?.size ?? 0, changedAt };
-  const runInProgress = await isLocked(config.stateDir);
+  const holder = await lockHolder(config.stateDir);
   problems.sort((a, b) => byteOrder(a.file, b.file));
   const only = options.only && new Set(options.only);
-  return deploymentStatus({ now, staleSeconds: config.staleSeconds, schools, record, stolen, runInProgress, problems, only });
+  const run = { runInProgress: holder !== undefined, runStartedAt: holder?.since };
+  return deploymentStatus({ now, staleSeconds: config.staleSeconds, schools, record, stolen, ...run, problems, only });
 }
 
 async function readRecord(state: StateStore, problems: Problem[]): Promise<RunRecord | undefined> {

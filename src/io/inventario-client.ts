@@ -1,5 +1,5 @@
 // inventario's API (SPEC §2): GET with Basic auth on every request, Rails XML answers.
-// Redirects are followed by hand, only within the same host, so credentials never leave it.
+// Redirects are followed by hand, only within the configured origin, so credentials never leave it.
 import { createHash } from "node:crypto";
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
@@ -89,7 +89,7 @@ export class InventarioClient implements Inventario {
   }
 
   private async follow(url: URL, signal: AbortSignal, fail: (m: string, s?: number) => InventarioError): Promise<Response> {
-    const origin = this.options.site;
+    const site = this.options.site;
     for (let hops = 0; ; hops += 1) {
       const response = await fetch(url.href, {
         headers: { Accept: "application/xml", Authorization: this.authorization },
@@ -105,13 +105,27 @@ export class InventarioClient implements Inventario {
       }
       response.body?.resume();
       const next = new URL(location, url);
-      const sameHost = next.hostname === origin.hostname;
-      const allowedScheme = next.protocol === url.protocol || (url.protocol === "http:" && next.protocol === "https:");
-      if (!sameHost || !allowedScheme) throw fail(`refusing a redirect to another host or to plain http (${next.origin})`, response.status);
+      const refusal = redirectRefusal(site, url, next);
+      if (refusal !== undefined) throw fail(refusal, response.status);
       if (hops >= MAX_REDIRECTS) throw fail(`more than ${MAX_REDIRECTS} redirects`, response.status);
       url = next;
     }
   }
+}
+
+/**
+ * Why a redirect from `from` to `to` is not followed (the Authorization header goes with every
+ * request), or undefined when it is. Credentials go to the configured site's origin only: its
+ * scheme, host and port, as curl since CVE-2022-27776 (another port may be another service, or
+ * another user's). The one exception is the usual move of a site to TLS: from http to https on
+ * the same host, at the default ports (80 to 443). Never back to plain http.
+ */
+export function redirectRefusal(site: URL, from: URL, to: URL): string | undefined {
+  const where = `${to.protocol}//${to.host}`;
+  if (from.protocol === "https:" && to.protocol !== "https:") return `refusing a redirect to plain http (${where})`;
+  const upgrade = site.protocol === "http:" && site.port === "" && to.protocol === "https:" && to.port === "";
+  if (to.origin === site.origin || (upgrade && to.hostname === site.hostname)) return undefined;
+  return `refusing a redirect to another host, port or scheme (${where}): the credentials go to ${site.origin} only`;
 }
 
 async function readBody(response: Response, fail: (m: string, s?: number) => InventarioError): Promise<string> {

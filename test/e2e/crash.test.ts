@@ -68,7 +68,8 @@ describe("kill -9 during a large regeneration", () => {
       }
       const state = (await readdir(deployment.stateDir, { recursive: true })).filter((name) => name !== "leasegen.log").sort();
       const hostnames = [...server.dataset.schools.keys()];
-      const expected = [...hostnames.map((h) => `${h}.checksum`), "run-record.json", "signed", ...hostnames.map((h) => `signed/${h}.json`)];
+      const records = ["leasegen.lock", "run-record.json", "signed"];
+      const expected = [...hostnames.map((h) => `${h}.checksum`), ...records, ...hostnames.map((h) => `signed/${h}.json`)];
       assert.deepEqual(state, expected.sort());
     }
   });

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { verify, constants } from "node:crypto";
 import { laptop } from "../support/datasets.js";
-import { makeDeployment, publicKeyOf, readLog, readTree, runBundle, type Deployment } from "../support/harness.js";
+import { LEASES_LOCK, makeDeployment, publicKeyOf, readLog, readTree, runBundle, type Deployment } from "../support/harness.js";
 import {
   emptyDataset,
   renderLeaseInfo,
@@ -83,9 +83,16 @@ describe("hostile hostnames in the school list", () => {
     assert.deepEqual((await readdir(deployment.dir)).sort(), ["lease.private", "lease.public", "leasegen.conf", "out"]);
     assert.deepEqual((await readdir(join(deployment.dir, "out"))).sort(), ["leases", "state"]);
     const state = [...(await readTree(join(deployment.dir, "out", "state"))).keys()].sort();
-    assert.deepEqual(state, ["leasegen.log", "run-record.json", `${GOOD}.checksum`, `signed/${GOOD}.json`]);
+    assert.deepEqual(state, ["leasegen.lock", "leasegen.log", "run-record.json", `${GOOD}.checksum`, `signed/${GOOD}.json`]);
     const leases = [...(await readTree(join(deployment.dir, "out", "leases"))).keys()].sort();
-    assert.deepEqual(leases, ["by-laptop/01/SHC00000001", "by-laptop/02/SHC00000002", `by-school/${GOOD}`, "stolen.csv", "stolen.list"]);
+    assert.deepEqual(leases, [
+      LEASES_LOCK,
+      "by-laptop/01/SHC00000001",
+      "by-laptop/02/SHC00000002",
+      `by-school/${GOOD}`,
+      "stolen.csv",
+      "stolen.list",
+    ]);
     assert.equal(existsSync(join(deployment.dir, "..", PROBE)), false);
     // inventario was never asked about them either.
     const asked = server.requests
@@ -234,9 +241,9 @@ describe("broken answers for one school", () => {
     { name: "403", change: () => raw(403, "Access denied"), says: /HTTP 403/ },
     { name: "timeout", change: () => ({ delayMs: 3000 }), says: /within 1 s/ },
     {
-      name: "refused connection (redirect to a closed port)",
+      name: "redirect to another port (refused: credentials go to the configured origin only)",
       change: () => raw(302, "", { headers: { Location: `http://127.0.0.1:${refusedPort}/inventario/x.xml` } }),
-      says: /ECONNREFUSED|refused/,
+      says: /refusing a redirect to another host, port or scheme/,
     },
     {
       name: "redirect loop",

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { readSchoolFile } from "../../src/core/canonical-json.js";
 import { parseHostname, parseSerial } from "../../src/core/domain.js";
 import { mergeLeaseTexts } from "../../src/core/lease.js";
-import { readTree, type Deployment, type RunResult } from "../support/harness.js";
+import { LEASES_LOCK, readTree, type Deployment, type RunResult } from "../support/harness.js";
 
 /** One act01/sig01 lease line made with the 2048-bit test key: 630 bytes. */
 export const LEASE_LINE = /^act01: [A-Z0-9]{11} K \d{8}T\d{6}Z sig01: sha256 [0-9a-f]{64} [0-9a-f]{512}\n$/;
@@ -56,7 +56,7 @@ export async function checkVisibleFiles(leasesDir: string): Promise<LeaseDirCont
       assert.equal(serial.slice(-2), parts[1], `${path}: in the wrong bucket`);
       assertLeaseLines(text, serial, path);
       laptops.set(serial, text);
-    } else if (path !== "stolen.csv" && path !== "stolen.list") {
+    } else if (path !== "stolen.csv" && path !== "stolen.list" && path !== LEASES_LOCK) {
       strays.push(path);
     }
   }

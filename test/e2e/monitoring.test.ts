@@ -113,7 +113,7 @@ test("CRITICAL on a fresh deployment; UNKNOWN when a record cannot be read or th
   }
   const misplaced = await runBundle(["status", "--warning", "3"], demo.deployment);
   assert.equal(misplaced.code, 2);
-  assert.match(misplaced.stderr, /--warning, --critical and --max-age go with --check/);
+  assert.match(misplaced.stderr, /--warning, --critical, --max-age and --max-run go with --check/);
 });
 
 async function useMetricsFile(): Promise<string> {

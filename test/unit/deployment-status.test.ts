@@ -151,6 +151,7 @@ test("--json: the same data as one document", () => {
     "unlisted",
     "lastRunFailures",
     "runInProgress",
+    "runStartedAt",
     "problems",
   ]);
   assert.deepEqual((document["schools"] as unknown[])[0], {

@@ -95,8 +95,29 @@ test("CRITICAL: an expiry within --critical days (or past), or no successful run
 
 test("the thresholds are the options'", () => {
   const status = deploymentStatus(input([school("a", 5)], record()));
-  assert.equal(checkStatus(status, { warningDays: 4, criticalDays: 2, maxAgeHours: 24 }).state, CheckState.OK);
-  assert.equal(checkStatus(status, { warningDays: 10, criticalDays: 6, maxAgeHours: 24 }).state, CheckState.CRITICAL);
+  assert.equal(checkStatus(status, { ...DEFAULT_THRESHOLDS, warningDays: 4, criticalDays: 2 }).state, CheckState.OK);
+  assert.equal(checkStatus(status, { ...DEFAULT_THRESHOLDS, warningDays: 10, criticalDays: 6 }).state, CheckState.CRITICAL);
+});
+
+test("WARNING: a run in progress for more than --max-run hours (1), or more than --max-age", () => {
+  const running = (minutes: number): Partial<Parameters<typeof input>[2]> => ({
+    runInProgress: true,
+    runStartedAt: new Date(NOW.getTime() - minutes * 60_000),
+  });
+  assert.equal(check([school("a", 20)], record(), running(59)).state, CheckState.OK);
+  const stuck = check([school("a", 20)], record(), running(61));
+  assert.equal(stuck.state, CheckState.WARNING);
+  assert.match(
+    stuck.line,
+    /^LEASEGEN WARNING - a run has been in progress for 61 min \(since 2026-11-22 10:59Z; max 1 hours\): is a hook, make-lease\.sh or inventario hanging\? \| /,
+  );
+  const status = (minutes: number): ReturnType<typeof deploymentStatus> =>
+    deploymentStatus(input([school("a", 20)], record(), running(minutes)));
+  const thresholds = { ...DEFAULT_THRESHOLDS, maxRunHours: 3 };
+  assert.equal(checkStatus(status(150), thresholds).state, CheckState.OK);
+  assert.match(checkStatus(status(200), thresholds).line, /in progress for 3\.3 hours .*max 3 hours/);
+  // --max-age below --max-run: a run cannot go on longer than a successful run may be missed.
+  assert.match(checkStatus(status(45), { ...DEFAULT_THRESHOLDS, maxAgeHours: 0.5 }).line, /in progress for 45 min .*max 0\.5 hours/);
 });
 
 test("UNKNOWN: a file cannot be read, named, whatever else holds", () => {
