@@ -3,8 +3,10 @@
 // so this is what lets `verify` check each signature as the laptop will. One JSON document:
 //   {"version":1,"hostname":"…","expiry":"YYYYMMDDTHHMMSSZ","regeneratedAt":"<ISO 8601>",
 //    "laptops":[["<SN>","<UUID>"],…]}
-// sorted by serial then UUID, then LF. A file that is not exactly that is refused, naming why.
-import { expiryTime, parseHostname, parseSerial, parseUuid, type Expiry, type Hostname, type Laptop } from "./domain.js";
+// sorted by serial then UUID, then LF; a school held by the shrink guard (school-plan.ts) also
+// has "heldAdded":["<SN>",…], the serials added to its files while it was held. A file that is
+// not exactly that is refused, naming why.
+import { expiryTime, parseHostname, parseSerial, parseUuid, type Expiry, type Hostname, type Laptop, type Serial } from "./domain.js";
 
 export interface SignedRecord {
   readonly hostname: Hostname;
@@ -12,6 +14,8 @@ export interface SignedRecord {
   readonly regeneratedAt: Date;
   /** Sorted by serial, then UUID. */
   readonly laptops: readonly Laptop[];
+  /** Serials added while the school was held: not counted as its own by the shrink guard yet. */
+  readonly heldAdded?: readonly Serial[] | undefined;
 }
 
 export class RecordError extends Error {}
@@ -23,6 +27,7 @@ export function signedRecordText(record: SignedRecord): string {
     expiry: record.expiry,
     regeneratedAt: record.regeneratedAt.toISOString(),
     laptops: record.laptops.map((laptop) => [laptop.serial, laptop.uuid]),
+    ...(record.heldAdded && record.heldAdded.length > 0 ? { heldAdded: record.heldAdded } : {}),
   };
   return `${JSON.stringify(document)}\n`;
 }
@@ -39,13 +44,18 @@ export function readSignedRecord(text: string, hostname: Hostname): SignedRecord
     fail("not JSON");
   }
   if (typeof document !== "object" || document === null) return fail("not a JSON object");
-  const { version, hostname: recorded, expiry, regeneratedAt, laptops } = document as Record<string, unknown>;
+  const { version, hostname: recorded, expiry, regeneratedAt, laptops, heldAdded } = document as Record<string, unknown>;
   if (version !== 1) fail("unknown version");
   if (typeof recorded !== "string" || !parseHostname(recorded).ok || recorded !== hostname) fail(`it is not ${hostname}'s`);
   if (typeof expiry !== "string" || expiryTime(expiry) === undefined) fail("bad expiry");
   const at = typeof regeneratedAt === "string" ? new Date(regeneratedAt) : undefined;
   if (at === undefined || Number.isNaN(at.getTime())) fail("bad regeneratedAt");
   if (!Array.isArray(laptops)) return fail("laptops is not a list");
+  if (heldAdded !== undefined && !Array.isArray(heldAdded)) return fail("heldAdded is not a list");
+  const held = ((heldAdded ?? []) as unknown[]).map((serial, i) => {
+    const s = parseSerial(typeof serial === "string" ? serial : "");
+    return s.ok ? s.value : fail(`heldAdded ${i + 1}: ${s.reason}`);
+  });
   return {
     hostname,
     expiry: expiry as Expiry,
@@ -57,5 +67,6 @@ export function readSignedRecord(text: string, hostname: Hostname): SignedRecord
       if (!s.ok || !u.ok) return fail(`laptop ${i + 1}: ${s.ok ? (u.ok ? "" : u.reason) : s.reason}`);
       return { serial: s.value, uuid: u.value };
     }),
+    ...(held.length > 0 ? { heldAdded: held } : {}),
   };
 }

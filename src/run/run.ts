@@ -1,6 +1,7 @@
 // One run, as a story: the stolen list, the schools (looked at, signed and committed, several
 // on their way at once), the schools inventario dropped, the sweep.
 import { parseHostname, type Hostname } from "../core/domain.js";
+import { nameInMessage } from "../core/log-line.js";
 import { progressAfter, startProgress } from "../core/progress.js";
 import type { RunReport, SchoolOutcome } from "../core/report.js";
 import type { Policy } from "../core/school-plan.js";
@@ -145,13 +146,20 @@ async function cleanUp<T>(ctx: RunContext, outcomes: SchoolOutcome[], what: stri
   }
 }
 
+/** One line per school: its name and what happened in the message, the rest as fields. */
 function logOutcome(log: Log, outcome: SchoolOutcome): void {
   if (outcome.status === "failed") {
-    log.error({ hostname: outcome.hostname, action: "failed", ms: outcome.ms, stack: outcome.stack }, outcome.error);
+    const { status, hostname, error, step, held, signed, ...fields } = outcome;
+    // The error names its school first (a step of the run, "(leases_dir)", only has the field), and
+    // a held school's says so, with the leases it signed.
+    const said = { ...(step ? {} : { hostname }), action: status, ...(held ? { held, signed } : {}) };
+    log.error({ ...(step ? { hostname } : {}), ...fields }, error, said);
     return;
   }
-  const { status, ...fields } = outcome;
-  log.info({ ...fields, action: status }, `${outcome.hostname}: ${status}`);
+  const { status, hostname, ...fields } = outcome;
+  const { reason, ...rest }: { readonly reason?: string } & Readonly<Record<string, unknown>> = fields;
+  const said = reason === undefined ? { hostname, action: status } : { hostname, action: status, reason };
+  log.info(rest, `${nameInMessage(hostname)}: ${status}${reason === undefined ? "" : ` (${reason})`}`, said);
 }
 
 /** Removes the files of schools inventario no longer lists, unless too many would go at once. */
@@ -169,7 +177,8 @@ async function removeVanishedSchools(ctx: RunContext, listed: readonly string[],
     await ctx.outputs.removeSchool(hostname, ctx.stolen);
     await ctx.state.removeChecksum(hostname);
     await ctx.state.removeSignedRecord(hostname);
-    ctx.log.info({ hostname, action: "removed" }, `${hostname}: no longer listed by inventario, its leases were removed`);
+    const message = `${nameInMessage(hostname)}: no longer listed by inventario, its leases were removed`;
+    ctx.log.info({}, message, { hostname, action: "removed" });
   }
   return plan.vanished;
 }
