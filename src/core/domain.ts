@@ -19,9 +19,25 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const bad = <T>(reason: string): Parsed<T> => ({ ok: false, reason });
 
-/** Renders untrusted text for an error message: quoted, control characters escaped, bounded. */
+/**
+ * Renders untrusted text for a message: quoted, bounded, and escaped as in a JSON string
+ * wherever a character could break the line or make the text display as other text.
+ */
 export function quote(text: string, max = 80): string {
-  return JSON.stringify(shorten(text, max));
+  return escapeUnsafe(JSON.stringify(shorten(text, max)));
+}
+
+/**
+ * Characters that could break or fake a line on a terminal, or make text display as other text:
+ * C0 and C1 controls and DEL, format characters (U+202E shows the rest of a line reversed, a
+ * zero-width space hides), and the line and paragraph separators U+2028/U+2029.
+ */
+const UNSAFE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r" };
+
+/** Text with every unsafe character escaped as in a JSON string (`\n`, `\u202e`…), on one line. */
+export function escapeUnsafe(text: string): string {
+  return text.replace(UNSAFE, (character) => SHORT_ESCAPES[character] ?? `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /**

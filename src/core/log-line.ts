@@ -9,16 +9,12 @@
 // control character is written as a JSON string ("a b\n"), so that no value, however it came
 // from inventario, can end the line or forge the next one; and no value is longer than a few
 // hundred characters (boundedFields), so that a 100 KB serial cannot make a 100 KB line.
-import { shorten } from "./domain.js";
+import { escapeUnsafe, shorten } from "./domain.js";
 
 /** The widest level name (ERROR), so that messages line up. */
 const LEVEL_WIDTH = 5;
 
-/**
- * Characters that could break or fake a line on a terminal: C0 and C1 controls, DEL, U+2028/2029;
- * and format characters (U+202E shows the rest of a line reversed).
- */
-const LINE_BREAKING = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
+/** A value bare but for these: white space, quotes, backslashes, and what escapeUnsafe escapes. */
 const NEEDS_QUOTES = /[\s"\\\p{Cc}\p{Cf}\u2028\u2029]/u;
 
 /**
@@ -99,9 +95,9 @@ function boundedList(items: readonly unknown[], max: number): unknown[] {
   return kept;
 }
 
-/** Text on one line: every line-breaking character escaped as in a JSON string (\n, \u0007…). */
+/** Text on one line: every line-breaking or deceiving character escaped as in a JSON string (\n, \u202e…). */
 export function oneLine(text: string): string {
-  return text.replace(LINE_BREAKING, escapeCharacter);
+  return escapeUnsafe(text);
 }
 
 /** Bare when that is unambiguous, else a JSON string; a list as its items joined with commas. */
@@ -117,12 +113,6 @@ function bareOrQuoted(text: string): string {
 }
 
 function quoted(text: string): string {
-  // JSON.stringify escapes C0 controls, quotes and backslashes; the rest of LINE_BREAKING too.
-  return JSON.stringify(text).replace(LINE_BREAKING, escapeCharacter);
-}
-
-const SHORT_ESCAPES: Readonly<Record<string, string>> = { "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r" };
-
-function escapeCharacter(character: string): string {
-  return SHORT_ESCAPES[character] ?? `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  // JSON.stringify escapes C0 controls, quotes and backslashes; escapeUnsafe the rest.
+  return escapeUnsafe(JSON.stringify(text));
 }

@@ -1,5 +1,6 @@
 // What `verify` found, and how it is told: one line per problem naming the file, the serial and
 // what is wrong, then a summary; or one JSON document (`--json`, documented in the README).
+import { escapeUnsafe } from "./domain.js";
 import type { LeaseProblem, ProblemKind } from "./lease-check.js";
 
 export interface VerifyProblem extends LeaseProblem {
@@ -42,7 +43,7 @@ export function verifyExitCode(report: VerifyReport): 0 | 1 {
 
 /** A path from disk, shown on one line whatever bytes its name holds. */
 function shown(path: string): string {
-  const json = JSON.stringify(path);
+  const json = escapeUnsafe(JSON.stringify(path));
   return json === `"${path}"` ? path : json;
 }
 

@@ -105,6 +105,8 @@ test("quote escapes control characters and bounds the length of untrusted text",
   assert.equal(quote("a\nb\0"), '"a\\nb\\u0000"');
   assert.equal(quote("x".repeat(200)), `"${"x".repeat(80)}…"`);
   assert.equal(quote("x".repeat(200), 10), `"${"x".repeat(10)}…"`);
+  // Nor can it show as other text: a right-to-left override, DEL and C1 controls are escaped too.
+  assert.equal(quote("a\u202eb\u007f\u0085\u2029"), '"a\\u202eb\\u007f\\u0085\\u2029"');
 });
 
 test("shorten cuts with … and never splits a character made of two UTF-16 units", () => {

@@ -57,9 +57,10 @@ test("a list is its items joined with commas; an object is JSON", () => {
   assert.equal(line, `${TIME} INFO  m hostnames=a.org,b.org empty="" nested="{\\"a\\":1}"\n`);
 });
 
-test("oneLine escapes line-breaking characters only", () => {
+test("oneLine escapes line-breaking characters, and those that make text display as other text, only", () => {
   assert.equal(oneLine('a\nb\tc \\ "d"'), 'a\\nb\\tc \\ "d"');
   assert.equal(oneLine("é ñ ✓"), "é ñ ✓");
+  assert.equal(oneLine("x\u202egro.elpmaxe\u200b\u2028\u0085"), "x\\u202egro.elpmaxe\\u200b\\u2028\\u0085");
 });
 
 test("a line says a thing once: the fields the message says are left out of the text line", () => {
