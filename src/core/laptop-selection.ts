@@ -34,8 +34,13 @@ export function selectLaptops(received: readonly RawLaptop[], stolen: ReadonlySe
     else if (stolen.has(serial.value)) stolenListed.add(serial.value);
     else chosen.set(`${serial.value} ${uuid.value}`, { serial: serial.value, uuid: uuid.value });
   }
-  const laptops = [...chosen.values()].sort((a, b) => byteOrder(a.serial, b.serial) || byteOrder(a.uuid, b.uuid));
+  const laptops = [...chosen.values()].sort(laptopOrder);
   return { laptops, rejected, stolen: [...stolenListed].sort(byteOrder) };
+}
+
+/** By serial, then UUID, in byte order: the order of a school's laptops in its signed record. */
+export function laptopOrder(a: Laptop, b: Laptop): number {
+  return byteOrder(a.serial, b.serial) || byteOrder(a.uuid, b.uuid);
 }
 
 /** The distinct serials of a selection, as they will appear in the by-school file. */

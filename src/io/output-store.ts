@@ -115,16 +115,15 @@ export class OutputStore {
 
   /**
    * Adds leases to a school's file, keeping every lease it holds byte for byte but those of
-   * stolen laptops (a school held by the shrink guard); resolves to the serials it then lists.
+   * stolen laptops (a school held by the shrink guard).
    */
-  async addToSchool(hostname: Hostname, added: ReadonlyMap<Serial, string>, stolen: ReadonlySet<string>): Promise<Set<Serial>> {
+  async addToSchool(hostname: Hostname, added: ReadonlyMap<Serial, string>, stolen: ReadonlySet<string>): Promise<void> {
     const previous = await this.readSchoolLeases(hostname);
     if (previous === undefined) throw new Error(`by-school/${hostname} is not a lease file any more`);
     const leases = new Map<Serial, string>();
     for (const [serial, text] of previous) if (!stolen.has(serial)) leases.set(serial as Serial, text);
     for (const [serial, text] of added) leases.set(serial, text);
     await this.commitSchool(hostname, leases, stolen);
-    return new Set(leases.keys());
   }
 
   /** Removes a school's file; the laptop files it shared keep the other schools' lines. */

@@ -4,7 +4,7 @@
 import { schoolChecksum } from "../core/checksum.js";
 import { byteOrder, parseExpiry, type Expiry, type Hostname, type Laptop, type Serial } from "../core/domain.js";
 import { serialLeaseText } from "../core/lease.js";
-import { rejectedCounts, rejectedSummary, selectLaptops, serialsOf, type RejectedLaptop } from "../core/laptop-selection.js";
+import { laptopOrder, rejectedCounts, rejectedSummary, selectLaptops, serialsOf, type RejectedLaptop } from "../core/laptop-selection.js";
 import { nameInMessage } from "../core/log-line.js";
 import type { SchoolOutcome } from "../core/report.js";
 import {
@@ -171,21 +171,25 @@ export async function commitSchool(ctx: RunContext, school: SignedSchool, inTurn
 /**
  * A held school gets its added laptops' leases beside the ones it has, kept byte for byte. Its
  * checksum is not written (only dated back, above): its removals stay pending, and it is looked
- * at again by the next run, which finds the added laptops in its file and its record and
- * neither signs them again nor counts them as its own until the hold ends.
+ * at again by the next run, which finds the added laptops in its file and in its signed record
+ * (`heldAdded`), and neither signs them again nor counts them as its own until the hold ends.
+ * The record is written first: a run killed before the school file is written leaves laptops
+ * to add again, never added laptops that the guard would count as the school's own.
  */
 async function addToHeldSchool(ctx: RunContext, school: SignedSchool, inTurn: InTurn): Promise<void> {
-  const previous = await signedRecordOf(ctx, school.hostname);
-  const serials = await inTurn(() => ctx.outputs.addToSchool(school.hostname, school.leases, ctx.stolen));
-  const kept = (previous?.laptops ?? []).filter((laptop) => serials.has(laptop.serial) && !school.leases.has(laptop.serial));
-  const heldAdded = new Set<Serial>([...(previous?.heldAdded ?? []), ...school.leases.keys()]);
+  const [previous, inFile] = await Promise.all([signedRecordOf(ctx, school.hostname), ctx.outputs.readSchoolSerials(school.hostname)]);
+  if (inFile === undefined) throw new Error(`by-school/${school.hostname} is not a lease file any more`);
+  const stolen: ReadonlySet<string> = ctx.stolen;
+  const kept = (serial: Serial): boolean => inFile.has(serial) && !stolen.has(serial);
+  const laptops = [...(previous?.laptops ?? []).filter((laptop) => kept(laptop.serial)), ...school.laptops];
   await ctx.state.writeSignedRecord({
     hostname: school.hostname,
     expiry: previous?.expiry ?? school.expiry,
     regeneratedAt: previous?.regeneratedAt ?? ctx.now,
-    laptops: [...kept, ...school.laptops].sort((a, b) => byteOrder(a.serial, b.serial) || byteOrder(a.uuid, b.uuid)),
-    heldAdded: [...heldAdded].filter((serial) => serials.has(serial)).sort(byteOrder),
+    laptops: laptops.sort(laptopOrder),
+    heldAdded: [...(previous?.heldAdded ?? []).filter(kept), ...school.leases.keys()].sort(byteOrder),
   });
+  await inTurn(() => ctx.outputs.addToSchool(school.hostname, school.leases, ctx.stolen));
 }
 
 function failed(hostname: string, error: unknown, ms: number): SchoolOutcome {

@@ -2,7 +2,7 @@
 // of its laptops at once is held, files untouched, until --force (for it or for all). Issue 16
 // §5: the guard holds removals only: the laptops a held school adds are signed and added, once.
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { readSchoolFile } from "../../src/core/canonical-json.js";
@@ -165,6 +165,19 @@ describe("shrink guard", () => {
           .slice(1)
           .map((l) => l.serial),
       );
+    });
+
+    it("a run killed once it noted the added laptops, before its school file: the next adds them again, still held", async () => {
+      const before = await schoolSnapshot(deployment, S);
+      (server.dataset.schools.get(S) as { laptops: TestLaptop[] }).laptops = fresh();
+      assert.equal((await runBundle([], deployment)).code, 3);
+      // The school's files as they were, its signed record (heldAdded) as the run wrote it first.
+      for (const [path, bytes] of before)
+        await writeFile(path.endsWith(".checksum") ? join(deployment.stateDir, path) : join(deployment.leasesDir, path), bytes);
+      const again = await runBundle([], deployment);
+      assert.equal(again.code, 3, shown(again));
+      assert.match(again.stderr, /10 of its 10 laptops would be removed .* and the 12 added were signed/);
+      assert.equal((await checkCompletedRun(deployment.leasesDir)).schools.get(S)?.size, 22);
     });
 
     it("ends when the list comes back: the school is signed as listed, old and added laptops", async () => {
