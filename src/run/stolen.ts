@@ -56,7 +56,7 @@ export async function updateStolenList(
 }
 
 async function keepPrevious(deps: RunDeps, serials: ReadonlySet<Serial>, error: string): Promise<StolenOutcome> {
-  deps.log.error({ action: "stolen list failed" }, error);
+  deps.log.error({}, error, { action: "stolen list failed" });
   return { serials, reinstated: await deps.state.readReinstated(), error };
 }
 
@@ -77,7 +77,7 @@ async function writeStolen(
   } catch (error) {
     if (error instanceof FatalError) throw error; // state_dir could not be written: the run stops
     const message = `cannot write the stolen lists: ${describe(error)}; the new list still applies to this run`;
-    deps.log.error({ action: "stolen list failed" }, message);
+    deps.log.error({}, message, { action: "stolen list failed" });
     // A partial write may have changed them: the hook is called to be safe.
     return { changed: true, error: message };
   }
