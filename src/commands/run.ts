@@ -89,12 +89,14 @@ async function runCommand(cli: RunOptions, io: CommandIo, bundleFile: string): P
     progress?.clear();
     const hookFailed = !cli.dryRun && (await runPostHook(report, config, log));
     const code = hookFailed ? exitCodeAfterFailedHook(exitCodeOf(report)) : exitCodeOf(report);
-    const fields = {
+    // The summary line says the counts (removed schools and a failed stolen list when there are).
+    const said = {
       ...summarize(report),
       removedSchools: report.removedSchools.length,
       stolenListFailed: report.stolenError !== undefined,
+      seconds: Number(report.seconds.toFixed(3)),
     };
-    log.info({ ...fields, seconds: Number(report.seconds.toFixed(3)), exitCode: code }, `run finished: ${summaryLine(report)}`);
+    log.info({ exitCode: code }, `run finished: ${summaryLine(report)}`, said);
     if (cli.dryRun) printPlans(report, io);
     else await recordRun(config, state, log, { ...finished, finishedAt: new Date(), exitCode: code, report });
     if (process.stdout.isTTY && !cli.dryRun) io.out(`${summaryLine(report)}\n`);
@@ -201,10 +203,27 @@ async function makeSigner(config: Config, key: LeaseKey, state: StateStore, log:
     scratchParent: state.dir,
     processes,
     timeoutMs: config.biosCryptoTimeoutSeconds * 1000,
-    onStderr: (serial, text) => log.warn({ serial, stderr: text }, `make-lease.sh wrote on stderr for ${serial}`),
+    onStderr: firstFew(
+      STDERR_LINES,
+      (serial, text) => log.warn({ stderr: text }, `make-lease.sh wrote on stderr for ${serial}`, false, { serial }),
+      () => log.warn({}, `make-lease.sh keeps writing on stderr: no more of it is logged in this run`),
+    ),
   });
   if (!signer) throw new FatalError(`make-lease.sh not found in ${config.biosCryptoPath} nor its build/`, ExitCode.NothingDone);
   return signer;
+}
+
+/** make-lease.sh's messages are logged for the first few laptops of a run, not for thousands. */
+const STDERR_LINES = 5;
+
+/** Calls `each` the first `count` times, then `then` once, then nothing. */
+function firstFew<A extends unknown[]>(count: number, each: (...args: A) => void, then: () => void): (...args: A) => void {
+  let calls = 0;
+  return (...args) => {
+    calls += 1;
+    if (calls <= count) each(...args);
+    else if (calls === count + 1) then();
+  };
 }
 
 async function readCaFile(path: string): Promise<string> {

@@ -2,7 +2,7 @@
 // as data (arguments and environment), never pasted into the command line.
 import { ExitCode } from "../errors.js";
 import { byteOrder } from "./domain.js";
-import type { RunReport } from "./report.js";
+import { schoolChanged, type RunReport } from "./report.js";
 
 /** The hook's arguments (after `sh -c COMMAND NAME`) and the variables it gets. */
 export interface HookCall {
@@ -14,11 +14,12 @@ export interface HookCall {
 export const HOOK_NAME = "inventario-leasegen-hook";
 
 /**
- * What the hook gets after a run that changed something under leases_dir (a school regenerated
- * or removed, the stolen lists rewritten); undefined after a run that changed nothing.
+ * What the hook gets after a run that changed something under leases_dir (a school regenerated,
+ * given laptops while held, or removed; the stolen lists rewritten); undefined after a run that
+ * changed nothing.
  */
 export function postHookCall(report: RunReport, leasesDir: string): HookCall | undefined {
-  const changed = report.schools.flatMap((school) => (school.status === "regenerated" ? [school.hostname] : [])).sort(byteOrder);
+  const changed = report.schools.flatMap((school) => (schoolChanged(school) ? [school.hostname] : [])).sort(byteOrder);
   const removed = [...report.removedSchools].sort(byteOrder);
   const stolenChanged = report.stolenChanged === true;
   if (changed.length === 0 && removed.length === 0 && !stolenChanged) return undefined;

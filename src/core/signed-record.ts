@@ -6,9 +6,11 @@
 //   {"version":1,"hostname":"…","expiry":"YYYYMMDDTHHMMSSZ","regeneratedAt":"<ISO 8601>",
 //    "laptops":[["<SN>","<UUID>"],…],"schoolFileSha256":"<64 hex>"}
 // sorted by serial then UUID, then LF; records written before schoolFileSha256 was kept have
-// none. A file that is not exactly that is refused, naming why.
+// none. A school held by the shrink guard (school-plan.ts) also has "heldAdded":["<SN>",…], the
+// serials added to its files while it was held. A file that is not exactly that is refused,
+// naming why.
 import { createHash } from "node:crypto";
-import { expiryTime, parseHostname, parseSerial, parseUuid, type Expiry, type Hostname, type Laptop } from "./domain.js";
+import { expiryTime, parseHostname, parseSerial, parseUuid, type Expiry, type Hostname, type Laptop, type Serial } from "./domain.js";
 
 export interface SignedRecord {
   readonly hostname: Hostname;
@@ -17,7 +19,9 @@ export interface SignedRecord {
   /** Sorted by serial, then UUID. */
   readonly laptops: readonly Laptop[];
   /** SHA-256 (hex) of the by-school file as this state_dir last wrote it; absent in older records. */
-  readonly schoolFileSha256?: string;
+  readonly schoolFileSha256?: string | undefined;
+  /** Serials added while the school was held: not counted as its own by the shrink guard yet. */
+  readonly heldAdded?: readonly Serial[] | undefined;
 }
 
 /** The digest a record keeps of a by-school file's bytes. */
@@ -37,6 +41,7 @@ export function signedRecordText(record: SignedRecord): string {
     regeneratedAt: record.regeneratedAt.toISOString(),
     laptops: record.laptops.map((laptop) => [laptop.serial, laptop.uuid]),
     schoolFileSha256: record.schoolFileSha256,
+    ...(record.heldAdded && record.heldAdded.length > 0 ? { heldAdded: record.heldAdded } : {}),
   };
   return `${JSON.stringify(document)}\n`;
 }
@@ -53,7 +58,7 @@ export function readSignedRecord(text: string, hostname: Hostname): SignedRecord
     fail("not JSON");
   }
   if (typeof document !== "object" || document === null) return fail("not a JSON object");
-  const { version, hostname: recorded, expiry, regeneratedAt, laptops, schoolFileSha256 } = document as Record<string, unknown>;
+  const { version, hostname: recorded, expiry, regeneratedAt, laptops, schoolFileSha256, heldAdded } = document as Record<string, unknown>;
   if (version !== 1) fail("unknown version");
   if (typeof recorded !== "string" || !parseHostname(recorded).ok || recorded !== hostname) fail(`it is not ${hostname}'s`);
   if (typeof expiry !== "string" || expiryTime(expiry) === undefined) fail("bad expiry");
@@ -62,6 +67,11 @@ export function readSignedRecord(text: string, hostname: Hostname): SignedRecord
   if (!Array.isArray(laptops)) return fail("laptops is not a list");
   if (schoolFileSha256 !== undefined && !(typeof schoolFileSha256 === "string" && DIGEST.test(schoolFileSha256)))
     fail("bad schoolFileSha256");
+  if (heldAdded !== undefined && !Array.isArray(heldAdded)) return fail("heldAdded is not a list");
+  const held = ((heldAdded ?? []) as unknown[]).map((serial, i) => {
+    const s = parseSerial(typeof serial === "string" ? serial : "");
+    return s.ok ? s.value : fail(`heldAdded ${i + 1}: ${s.reason}`);
+  });
   return {
     hostname,
     expiry: expiry as Expiry,
@@ -74,5 +84,6 @@ export function readSignedRecord(text: string, hostname: Hostname): SignedRecord
       return { serial: s.value, uuid: u.value };
     }),
     ...(schoolFileSha256 === undefined ? {} : { schoolFileSha256: schoolFileSha256 as string }),
+    ...(held.length > 0 ? { heldAdded: held } : {}),
   };
 }

@@ -2,7 +2,7 @@
 // what is wrong, one per notice (a difference from the canonical tree that can neither lock nor
 // unlock a laptop), then a summary with the command that makes the tree canonical; or one JSON
 // document (`--json`, documented in the README). Only problems make the exit status 1.
-import { byteOrder } from "./domain.js";
+import { byteOrder, escapeUnsafe } from "./domain.js";
 import type { LeaseProblem, ProblemKind } from "./lease-check.js";
 
 export interface VerifyProblem extends LeaseProblem {
@@ -64,7 +64,7 @@ export function verifyExitCode(report: VerifyReport): 0 | 1 {
 
 /** A path from disk, shown on one line whatever bytes its name holds. */
 function shown(path: string): string {
-  const json = JSON.stringify(path);
+  const json = escapeUnsafe(JSON.stringify(path));
   return json === `"${path}"` ? path : json;
 }
 

@@ -58,7 +58,8 @@ export class InventarioClient implements Inventario {
 
   async leaseInfo(hostname: Hostname): Promise<LeaseInfo> {
     const path = `school_infos/lease_info.xml?hostname=${encodeURIComponent(hostname)}`;
-    return this.get(`lease info for ${hostname}`, path, readLeaseInfo);
+    // The school's failure names it first (run/school.ts): the call does not name it again.
+    return this.get("lease info", path, readLeaseInfo);
   }
 
   close(): void {

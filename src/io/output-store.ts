@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { readSchoolFile, schoolFileText } from "../core/canonical-json.js";
 import { parseHostname, parseSerial, type Hostname, type Serial } from "../core/domain.js";
 import { mergeLeaseTexts } from "../core/lease.js";
+import { nameInMessage } from "../core/log-line.js";
 import { SchoolListing } from "../core/school-listing.js";
 import { schoolFileDigest } from "../core/signed-record.js";
 import { readStolenListText, stolenCsvText, stolenListText, type StolenLaptop } from "../core/stolen-list.js";
@@ -140,6 +141,19 @@ export class OutputStore {
     return schoolFileDigest(Buffer.from(text, "utf8"));
   }
 
+  /**
+   * Adds leases to a school's file, keeping every lease it holds byte for byte but those of
+   * stolen laptops (a school held by the shrink guard).
+   */
+  async addToSchool(hostname: Hostname, added: ReadonlyMap<Serial, string>, stolen: ReadonlySet<string>): Promise<string> {
+    const previous = await this.readSchoolLeases(hostname);
+    if (previous === undefined) throw new Error(`by-school/${hostname} is not a lease file any more`);
+    const leases = new Map<Serial, string>();
+    for (const [serial, text] of previous) if (!stolen.has(serial)) leases.set(serial as Serial, text);
+    for (const [serial, text] of added) leases.set(serial, text);
+    return this.commitSchool(hostname, leases, stolen);
+  }
+
   /** Removes a school's file; the laptop files it shared keep the other schools' lines. */
   async removeSchool(hostname: Hostname, stolen: ReadonlySet<string>): Promise<void> {
     const { listing, schoolFiles } = await this.getListing();
@@ -249,7 +263,7 @@ export class OutputStore {
     // Without knowing what a school lists, no laptop file may be judged orphaned.
     if (unreadable.length > 0) {
       const name = unreadable[0] as string;
-      throw new Error(`by-school/${name} is not a lease file: laptop files are kept; run --force ${name} to rewrite it`);
+      throw new Error(`by-school/${name} is not a lease file: laptop files are kept; run --force ${nameInMessage(name)} to rewrite it`);
     }
     let removed = 0;
     const remove = async (path: string): Promise<void> => {

@@ -14,8 +14,8 @@ export async function runPostHook(report: RunReport, config: Config, log: Log): 
   if (config.postHook === undefined || call === undefined) return false;
   const started = performance.now();
   const result = await runHook(config.postHook, call, { cwd: config.leasesDir, timeoutMs: config.postHookTimeoutSeconds * 1000 });
+  const said = { action: "post_hook" };
   const fields = {
-    action: "post_hook",
     changedSchools: call.args.length,
     stdout: result.stdout,
     stderr: result.stderr,
@@ -23,10 +23,10 @@ export async function runPostHook(report: RunReport, config: Config, log: Log): 
     ms: Math.round(performance.now() - started),
   };
   if (result.failure === undefined) {
-    log.info(fields, "post_hook done");
+    log.info(fields, "post_hook done", said);
     return false;
   }
   const lastLine = result.stderr.trimEnd().split("\n").pop() ?? "";
-  log.error(fields, `post_hook ${result.failure}${lastLine === "" ? "" : `: ${quote(lastLine)}`} (its output is in the log)`);
+  log.error(fields, `post_hook ${result.failure}${lastLine === "" ? "" : `: ${quote(lastLine)}`} (its output is in the log)`, said);
   return true;
 }

@@ -1,6 +1,7 @@
 // One run, as a story: the stolen list, the schools (looked at, signed and committed, several
 // on their way at once), the schools inventario dropped, the sweep.
 import { parseHostname, type Hostname } from "../core/domain.js";
+import { nameInMessage } from "../core/log-line.js";
 import { progressAfter, startProgress } from "../core/progress.js";
 import type { RunReport, SchoolOutcome } from "../core/report.js";
 import type { Policy } from "../core/school-plan.js";
@@ -147,13 +148,20 @@ async function cleanUp<T>(ctx: RunContext, outcomes: SchoolOutcome[], what: stri
   }
 }
 
+/** One line per school: its name and what happened in the message, the rest as fields. */
 function logOutcome(log: Log, outcome: SchoolOutcome): void {
   if (outcome.status === "failed") {
-    log.error({ hostname: outcome.hostname, action: "failed", ms: outcome.ms, stack: outcome.stack }, outcome.error);
+    const { status, hostname, error, step, held, signed, ...fields } = outcome;
+    // The error names its school first (a step of the run, "(leases_dir)", only has the field), and
+    // a held school's says so, with the leases it signed.
+    const said = { ...(step ? {} : { hostname }), action: status, ...(held ? { held, signed } : {}) };
+    log.error({ ...(step ? { hostname } : {}), ...fields }, error, said);
     return;
   }
-  const { status, ...fields } = outcome;
-  log.info({ ...fields, action: status }, `${outcome.hostname}: ${status}`);
+  const { status, hostname, ...fields } = outcome;
+  const { reason, ...rest }: { readonly reason?: string } & Readonly<Record<string, unknown>> = fields;
+  const said = reason === undefined ? { hostname, action: status } : { hostname, action: status, reason };
+  log.info(rest, `${nameInMessage(hostname)}: ${status}${reason === undefined ? "" : ` (${reason})`}`, said);
 }
 
 /**
@@ -184,7 +192,7 @@ async function removeSchool(ctx: RunContext, hostname: Hostname): Promise<void> 
   await ctx.outputs.removeSchool(hostname, ctx.stolen);
   await ctx.state.removeChecksum(hostname);
   await ctx.state.removeSignedRecord(hostname);
-  ctx.log.info({ hostname, action: "removed" }, `${hostname}: no longer listed by inventario, its leases were removed`);
+  ctx.log.info({}, `${nameInMessage(hostname)}: no longer listed by inventario, its leases were removed`, { hostname, action: "removed" });
 }
 
 /** Leaves a vanished school's files to whoever wrote them since, and drops this state_dir's own state for it. */
@@ -194,8 +202,10 @@ async function leaveSchool(ctx: RunContext, hostname: Hostname): Promise<void> {
   await ctx.state.removeSignedRecord(hostname);
   const why = "its files changed since this state_dir wrote them (another configuration on this leases_dir signs it now?)";
   ctx.log.warn(
+    {},
+    `${nameInMessage(hostname)}: no longer listed by inventario, but ${why}: left in place, and this state_dir no longer owns it`,
+    undefined,
     { hostname, action: "left" },
-    `${hostname}: no longer listed by inventario, but ${why}: left in place, and this state_dir no longer owns it`,
   );
 }
 

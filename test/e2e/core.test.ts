@@ -137,7 +137,7 @@ test("a failing school keeps its files byte for byte, the others go on, exit 3",
   demo.server.dataset.schools.get(SCHOOL2)?.laptops.push(laptop(6));
   const result = await runBundle([], demo.deployment);
   assert.equal(result.code, 3);
-  assert.equal(result.stderr, `inventario-leasegen: ${SCHOOL1}: lease info for ${SCHOOL1}: HTTP 500 (inventario failed)\n`);
+  assert.equal(result.stderr, `inventario-leasegen: ${SCHOOL1}: lease info: HTTP 500 (inventario failed)\n`);
   const after = await leasesTree();
   const school1Files = [
     `by-school/${SCHOOL1}`,

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { deploymentStatus, isUnknownSchool, summarizeLeases } from "../../src/core/deployment-status.js";
 import type { Hostname } from "../../src/core/domain.js";
 import type { RunRecord, SchoolRecord } from "../../src/core/run-record.js";
-import { statusDocument, statusText } from "../../src/core/status-output.js";
+import { outcomeText, printable, statusDocument, statusText } from "../../src/core/status-output.js";
 import { DAY, NOW, daysFromNow, h, input, lastRun, lease, school } from "../support/status-fixtures.js";
 
 test("a by-school file sums up to its laptops, lease lines and earliest expiry; 'never' sets no date", () => {
@@ -168,4 +168,14 @@ test("--json: the same data as one document", () => {
   });
   assert.equal((document["lastRun"] as Record<string, unknown>)["finishedAt"], "2026-11-22T11:00:01.500Z");
   assert.equal(document["unlisted"], null);
+});
+
+test("a recorded reason is shown on one line and never reversed; a quoted hostname's prefix is not shown twice", () => {
+  assert.equal(printable("a\nb\u202ec\u0085d\u2028"), "a?b?c?d?");
+  const at = new Date("2026-11-22T02:32:00Z");
+  const reason = '"eq=val x=1": lease info: HTTP 500 (inventario failed)';
+  assert.equal(
+    outcomeText("eq=val x=1", { outcome: "failed", reason, at }, true),
+    "failed: lease info: HTTP 500 (inventario failed), 2026-11-22 02:32Z",
+  );
 });

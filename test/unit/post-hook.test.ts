@@ -37,6 +37,12 @@ test("a run that changed nothing under leases_dir calls no hook", () => {
   assert.equal(postHookCall(report([upToDate], { stolenChanged: false }), "/l"), undefined);
 });
 
+test("a school held by the shrink guard is changed when laptops were added to it, not otherwise", () => {
+  const held = (signed?: number): SchoolOutcome => ({ status: "failed", hostname: "s.h.org", error: "held", ms: 1, held: true, signed });
+  assert.equal(postHookCall(report([held()]), "/l"), undefined);
+  assert.deepEqual(postHookCall(report([held(12), regenerated("s.a.org")]), "/l")?.args, ["s.a.org", "s.h.org"]);
+});
+
 test("regenerated schools are the arguments, in byte order, and in the environment with the rest", () => {
   const call = postHookCall(
     report([regenerated("s.b.org"), upToDate, regenerated("s.a.org"), failed], { removedSchools: ["s.z.org", "s.y.org"] }),

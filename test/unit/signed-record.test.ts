@@ -29,6 +29,16 @@ test("the digest of the school file this state_dir wrote is kept at the end; a r
   assert.equal(readSignedRecord(signedRecordText(record), hostname).schoolFileSha256, undefined);
 });
 
+test("a held school's record also names the serials added while it was held; others' bytes are unchanged", () => {
+  const held = { ...record, heldAdded: ["SHC00000001" as Serial] };
+  const text = signedRecordText(held);
+  assert.ok(text.endsWith(',"heldAdded":["SHC00000001"]}\n'), text);
+  assert.deepEqual(readSignedRecord(text, hostname), held);
+  assert.equal(signedRecordText({ ...record, heldAdded: [] }), signedRecordText(record));
+  const bad = JSON.stringify({ ...(JSON.parse(text) as object), heldAdded: ["../x"] });
+  assert.throws(() => readSignedRecord(bad, hostname), /heldAdded 1: serial/);
+});
+
 test("a damaged or foreign record is refused, saying why", () => {
   const good = JSON.parse(signedRecordText(record)) as Record<string, unknown>;
   const cases: [string, RegExp][] = [

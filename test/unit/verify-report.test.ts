@@ -72,6 +72,11 @@ test("problems: one line each naming the file and the serial, in file order, the
     '"/l/by-school/a\\nb": x',
     "one line whatever the name",
   );
+  assert.equal(
+    problemLine({ file: "/l/by-school/gro.\u202eelpmaxe", kind: "stray-file", what: "x" }),
+    '"/l/by-school/gro.\\u202eelpmaxe": x',
+    "and never shown reversed",
+  );
 });
 
 test("--json: one document with the counts and each problem's kind", () => {
