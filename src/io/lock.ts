@@ -17,7 +17,7 @@ import { readFile, readdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { temporaryFileTarget } from "../core/temporary-file.js";
 import { ExitCode, FatalError, describe } from "../errors.js";
-import { replaceFile } from "./atomic-file.js";
+import { replaceStateFile } from "./state-file.js";
 
 export interface Lock {
   /** Why `status` will not see this run, if the record of its holder could not be written. */
@@ -101,7 +101,7 @@ export async function lockHolder(stateDir: string): Promise<LockHolder | undefin
 async function writeHolder(path: string): Promise<string | undefined> {
   const holder = { pid: process.pid, since: new Date().toISOString(), process: processIdentity(process.pid) ?? null };
   try {
-    await replaceFile(path, `${JSON.stringify(holder)}\n`);
+    await replaceStateFile(path, `${JSON.stringify(holder)}\n`);
     // And the copies that runs killed while writing it left.
     const leftovers = (await readdir(dirname(path))).filter((name) => temporaryFileTarget(name) === HOLDER);
     await Promise.all(leftovers.map((name) => rm(join(dirname(path), name), { force: true })));

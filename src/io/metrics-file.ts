@@ -3,7 +3,7 @@
 // (not its global one, and none of its default process metrics). It is loaded only when a
 // metrics file is written: bundled with the rest, its 174 KB would add ~10 ms to every start.
 import type { MetricFamily } from "../core/metrics.js";
-import { replaceFile } from "./atomic-file.js";
+import { replaceStateFile } from "./state-file.js";
 
 export async function metricsText(families: readonly MetricFamily[]): Promise<string> {
   const { Gauge, Registry } = await import("prom-client");
@@ -22,5 +22,5 @@ export async function metricsText(families: readonly MetricFamily[]): Promise<st
 
 /** The file's directory must exist (node_exporter's collector directory): it is not created. */
 export async function writeMetricsFile(path: string, families: readonly MetricFamily[]): Promise<void> {
-  await replaceFile(path, await metricsText(families));
+  await replaceStateFile(path, await metricsText(families));
 }
