@@ -85,12 +85,22 @@ async function checkCommand(configPath: string, hosts: readonly string[], opts: 
 }
 
 async function readStatus(configPath: string, hosts: readonly string[]): Promise<DeploymentStatus> {
+  refuseNamelessHosts(hosts);
   const config = readConfigFile(configPath);
   const status = await readDeploymentStatus(config, new Date(), { only: hostnamesOf(hosts) });
   const unknown = status.schools.filter(isUnknownSchool).map((school) => school.hostname);
   if (unknown.length > 0)
     throw new FatalError(`no such school here (no lease file, checksum or recorded outcome): ${unknown.join(", ")}`, ExitCode.Usage);
   return status;
+}
+
+/**
+ * A HOST argument that names no school (`''`, `,`: an empty NRPE macro) would make a check that
+ * watches nothing and is OK forever: it is refused (UNKNOWN with --check).
+ */
+function refuseNamelessHosts(hosts: readonly string[]): void {
+  const nameless = hosts.find((arg) => arg.split(",").every((text) => text.trim() === ""));
+  if (nameless !== undefined) throw new FatalError(`the HOST argument ${JSON.stringify(nameless)} names no school`, ExitCode.Usage);
 }
 
 function hostnamesOf(hosts: readonly string[]): Hostname[] | undefined {

@@ -90,6 +90,39 @@ test("the last run's failures: its failed and held schools, then failures that a
   assert.deepEqual(only.lastRunFailures, [{ name: h("b"), outcome: "held", reason: "shrink" }]);
 });
 
+test("what fails now: each school whose last outcome is a failure, whichever run, then the standing failures that are no school's", () => {
+  const run = lastRun({ hostnames: [h("a")], otherFailures: [] });
+  const earlier = new Date(run.startedAt.getTime() - DAY);
+  const record: RunRecord = {
+    lastRun: run,
+    schools: new Map<Hostname, SchoolRecord>([
+      [h("a"), { outcome: "regenerated", reason: "forced", at: run.startedAt }],
+      [h("c"), { outcome: "failed", reason: "an older failure", at: earlier }],
+      [h("b"), { outcome: "held", reason: "shrink", at: earlier }],
+    ]),
+    otherFailures: [{ name: "(school list)", outcome: "held", reason: "too many gone" }],
+  };
+  const schools = [school("a", 10), school("b", 10), school("c", 10)];
+  assert.deepEqual(deploymentStatus(input(schools, record)).failures, [
+    { name: h("b"), outcome: "held", reason: "shrink" },
+    { name: h("c"), outcome: "failed", reason: "an older failure" },
+    { name: "(school list)", outcome: "held", reason: "too many gone" },
+  ]);
+  assert.deepEqual(deploymentStatus(input(schools, record)).lastRunFailures, [], "the last run, limited to a, had none");
+  const only = deploymentStatus(input([school("c", 10)], record, { only: new Set([h("c")]) }));
+  assert.deepEqual(only.failures, [{ name: h("c"), outcome: "failed", reason: "an older failure" }]);
+  const older: RunRecord = {
+    ...record,
+    otherFailures: undefined,
+    lastRun: lastRun({ otherFailures: [{ name: "x", outcome: "failed", reason: "r" }] }),
+  };
+  assert.deepEqual(
+    deploymentStatus(input([], older)).failures,
+    [{ name: "x", outcome: "failed", reason: "r" }],
+    "an older record: the last run's",
+  );
+});
+
 test("a school asked about that nothing here knows is unknown", () => {
   const status = deploymentStatus(input([{ hostname: h("x") }, school("a", 3), { hostname: h("y"), unreadable: true }]));
   assert.deepEqual(
@@ -150,6 +183,7 @@ test("--json: the same data as one document", () => {
     "stolenList",
     "unlisted",
     "lastRunFailures",
+    "failures",
     "runInProgress",
     "problems",
   ]);
