@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { deploymentStatus, isUnknownSchool, summarizeLeases } from "../../src/core/deployment-status.js";
 import type { Hostname } from "../../src/core/domain.js";
 import type { RunRecord, SchoolRecord } from "../../src/core/run-record.js";
-import { statusDocument, statusText } from "../../src/core/status-output.js";
+import { lastRunText, statusDocument, statusText } from "../../src/core/status-output.js";
 import { DAY, NOW, daysFromNow, h, input, lastRun, lease, school } from "../support/status-fixtures.js";
 
 test("a by-school file sums up to its laptops, lease lines and earliest expiry; 'never' sets no date", () => {
@@ -165,6 +165,14 @@ test("the table: one line per school with every column, then totals, last run, s
   assert.equal(lines[7], "Stolen list: 2 laptops, fetched 2026-11-22 11:00Z (60 min ago), last changed 2026-11-19 12:00Z (3.0 days ago)");
   assert.equal(lines[8], "Files of schools inventario no longer lists: old.example.org");
   assert.match(lines[9] ?? "", /^A run is in progress/);
+});
+
+test("an interrupted last run: what it finished, and by which signal", () => {
+  const run = lastRun({ exitCode: 143, error: "interrupted by SIGTERM" });
+  assert.equal(
+    lastRunText(run, NOW),
+    "2026-11-22 11:00Z (60 min ago), 1.5 s, exit 143 (interrupted): interrupted by SIGTERM: 1 regenerated, 2 up to date, 0 failed (0 held), 5 leases signed",
+  );
 });
 
 test("--json: the same data as one document", () => {
