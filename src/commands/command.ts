@@ -13,8 +13,8 @@ export interface CommandContext {
   readonly io: CommandIo;
   /** The program's own bundle file, which worker threads (signers, verifiers, writers) run. */
   readonly bundleFile: string;
-  /** The command's exit status, once its action has finished. */
-  readonly setExitCode: (code: ExitCode) => void;
+  /** The command's exit status, once its action has finished: an ExitCode, or 128 + a signal's number for an interrupted run. */
+  readonly setExitCode: (code: ExitCode | number) => void;
 }
 
 /** A command module adds itself to the program (the run is the program itself). */

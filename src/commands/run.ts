@@ -11,6 +11,7 @@ import { exitCodeOf, summarize, summaryLine, type RunReport } from "../core/repo
 import { ExitCode, FatalError, describe } from "../errors.js";
 import { readConfigFile } from "../io/config-file.js";
 import { InventarioClient } from "../io/inventario-client.js";
+import { Interruption } from "../io/interruption.js";
 import { acquireLock, type Lock } from "../io/lock.js";
 import { LogWriteError, openLog, type Log } from "../io/log.js";
 import { ThreadedFileWriter, writerThreads } from "../io/file-writer.js";
@@ -45,7 +46,8 @@ export function registerRun(program: Command, ctx: CommandContext): void {
       `
 Without a command, runs: signs the leases of every school that needs them.
 Exit status: 0 all schools done or up to date, 1 another instance is running,
-2 usage or configuration error, 3 one or more schools failed, 4 nothing could be done.
+2 usage or configuration error, 3 one or more schools failed, 4 nothing could be done;
+129, 130, 143 interrupted by SIGHUP, SIGINT, SIGTERM (its children stopped, then recorded).
 The log is leasegen.log in the configured state_dir.`,
     )
     .action(async (hosts: string | undefined, opts: { force: boolean; dryRun: boolean }, command: Command) => {
@@ -64,19 +66,42 @@ const stderrLine =
   (line: string): void =>
     io.err(`inventario-leasegen: ${line}\n`);
 
-async function runCommand(cli: RunOptions, io: CommandIo, bundleFile: string): Promise<ExitCode> {
+async function runCommand(cli: RunOptions, io: CommandIo, bundleFile: string): Promise<number> {
   const config = readConfigFile(cli.configPath);
   // Before anything is written there (the lock and the log included). A dry run writes nothing,
   // so it checks nothing and needs no lock: it never makes a cron run exit 1.
   if (!cli.dryRun) await checkSafeDirectories(config);
-  const lock = cli.dryRun ? { release: async () => undefined } : await lockDirectories(config);
-  if (!lock) {
-    io.err("instance already running, aborting...\n");
-    return ExitCode.AlreadyRunning;
+  // From before the lock is taken until after it is freed, a signal interrupts the run rather
+  // than ending the process with the hook still running (src/io/interruption.ts).
+  const interruption = Interruption.listen();
+  try {
+    const lock = cli.dryRun ? { release: async () => undefined } : await lockDirectories(config);
+    if (!lock) {
+      io.err("instance already running, aborting...\n");
+      return ExitCode.AlreadyRunning;
+    }
+    try {
+      return await runLocked(cli, config, io, bundleFile, interruption, lock);
+    } finally {
+      await lock.release();
+    }
+  } finally {
+    interruption.dispose();
   }
+}
+
+async function runLocked(
+  cli: RunOptions,
+  config: Config,
+  io: CommandIo,
+  bundleFile: string,
+  interruption: Interruption,
+  lock: { readonly warning?: string | undefined },
+): Promise<number> {
   const state = new StateStore(config.stateDir);
   const startedAt = new Date();
   const finished = { startedAt, hostnames: cli.hostnames, force: cli.force };
+  const stop = interruption.signal;
   // On a terminal, a self-updating progress line; error lines are printed above it.
   const progress = ProgressLine.onTerminal(process.stderr, io.err);
   const shown = progress ? { ...io, err: (text: string) => progress.print(text) } : io;
@@ -85,10 +110,11 @@ async function runCommand(cli: RunOptions, io: CommandIo, bundleFile: string): P
     log = openLog(cli.dryRun ? undefined : state.logFile, config.logFormat, stderrLine(shown));
     log.info({ force: cli.force, dryRun: cli.dryRun, hostnames: cli.hostnames, signer: config.signer }, "run started");
     if (lock.warning !== undefined) log.warn({}, lock.warning);
-    const report = await runWithConfig({ config, cli, state, log, now: startedAt, progress, bundleFile });
+    const report = await runWithConfig({ config, cli, state, log, now: startedAt, progress, bundleFile, stop });
     progress?.clear();
-    const hookFailed = !cli.dryRun && (await runPostHook(report, config, log));
-    const code = hookFailed ? exitCodeAfterFailedHook(exitCodeOf(report)) : exitCodeOf(report);
+    const hookFailed = !cli.dryRun && (await runPostHook(report, config, log, stop));
+    const by = interruption.by;
+    const code = interruption.exitCode ?? (hookFailed ? exitCodeAfterFailedHook(exitCodeOf(report)) : exitCodeOf(report));
     // The summary line says the counts (removed schools and a failed stolen list when there are).
     const said = {
       ...summarize(report),
@@ -96,24 +122,29 @@ async function runCommand(cli: RunOptions, io: CommandIo, bundleFile: string): P
       stolenListFailed: report.stolenError !== undefined,
       seconds: Number(report.seconds.toFixed(3)),
     };
-    log.info({ exitCode: code }, `run finished: ${summaryLine(report)}`, said);
+    if (by) log.error({ exitCode: code, signal: by }, `run interrupted by ${by}: ${summaryLine(report)}`, said);
+    else log.info({ exitCode: code }, `run finished: ${summaryLine(report)}`, said);
+    const error = by && `interrupted by ${by}`;
     if (cli.dryRun) printPlans(report, io);
-    else await recordRun(config, state, log, { ...finished, finishedAt: new Date(), exitCode: code, report });
-    if (process.stdout.isTTY && !cli.dryRun) io.out(`${summaryLine(report)}\n`);
+    else await recordRun(config, state, log, { ...finished, finishedAt: new Date(), exitCode: code, report, error });
+    if (process.stdout.isTTY && !cli.dryRun && !by) io.out(`${summaryLine(report)}\n`);
     return code;
   } catch (error) {
-    const code = reportRunError(error, log, shown);
+    const by = interruption.by;
+    // Interrupted, whatever failed on the way out (a request cut off) is the interruption's doing.
+    const shownError = by ? new FatalError(`run interrupted by ${by}: ${describe(error)}`, ExitCode.NothingDone) : error;
+    const reported = reportRunError(shownError, log, shown);
+    const code = interruption.exitCode ?? reported;
     // A run that stopped is recorded too (for status and monitoring), unless it stopped because
     // state_dir or the log cannot be written: then --max-age will tell.
     if (!cli.dryRun && log !== undefined && !(error instanceof LogWriteError) && !(error instanceof StateWriteError)) {
-      const stopped = { ...finished, finishedAt: new Date(), exitCode: code, error: describe(error) };
+      const stopped = { ...finished, finishedAt: new Date(), exitCode: code, error: by ? `interrupted by ${by}` : describe(error) };
       await recordRun(config, state, log, stopped).catch(() => undefined);
     }
     return code;
   } finally {
     progress?.clear();
     log?.close();
-    await lock.release();
   }
 }
 
@@ -154,6 +185,8 @@ function reportRunError(error: unknown, log: Log | undefined, io: CommandIo): Ex
 
 interface RunSetup {
   readonly config: Config;
+  /** The run's interruption (src/io/interruption.ts). */
+  readonly stop: AbortSignal;
   readonly cli: RunOptions;
   readonly state: StateStore;
   readonly log: Log;
@@ -163,7 +196,7 @@ interface RunSetup {
   readonly bundleFile: string;
 }
 
-async function runWithConfig({ config, cli, state, log, now, progress, bundleFile }: RunSetup): Promise<RunReport> {
+async function runWithConfig({ config, cli, state, log, now, progress, bundleFile, stop }: RunSetup): Promise<RunReport> {
   const key = await loadLeaseKey(config.signingKeyPath);
   if (key.exposed) {
     const fix = "chmod o-rwx it (0640, group inventario-leasegen, is the usual setup)";
@@ -180,14 +213,19 @@ async function runWithConfig({ config, cli, state, log, now, progress, bundleFil
     pass: config.pass,
     timeoutMs: config.httpTimeoutSeconds * 1000,
     extraCa,
+    stop,
   });
+  // Interrupted, the signer stops: batches under way fail, make-lease.sh's process groups are killed.
+  const stopSigning = (): void => void signer.close();
+  stop.addEventListener("abort", stopSigning, { once: true });
   try {
     const policy = { force: cli.force, staleSeconds: config.staleSeconds, maxShrinkPercent: config.maxShrinkPercent };
     const outputs = new OutputStore(config.leasesDir, await state.ownedSchools(), writer);
     const onProgress = progress && ((p: RunProgress) => progress.update(p));
-    const deps = { inventario, signer, outputs, state, log, now, onProgress };
+    const deps = { inventario, signer, outputs, state, log, now, onProgress, stop };
     return await run(deps, { policy, dryRun: cli.dryRun, hostnames: cli.hostnames });
   } finally {
+    stop.removeEventListener("abort", stopSigning);
     inventario.close();
     await Promise.all([signer.close(), writer.close()]);
   }

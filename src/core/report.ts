@@ -52,6 +52,8 @@ export interface RunReport {
   readonly removedSchools: readonly string[];
   /** Whether stolen.csv / stolen.list were rewritten. */
   readonly stolenChanged?: boolean | undefined;
+  /** Stopped by a signal: `schools` holds only the schools it finished, and nothing was swept or removed. */
+  readonly interrupted?: boolean | undefined;
   readonly seconds: number;
 }
 

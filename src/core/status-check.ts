@@ -2,8 +2,9 @@
 // (`LEASEGEN OK - … | perfdata`) and exit status, so Nagios, Icinga, Zabbix or Sensu run it as is.
 // CRITICAL: a school's earliest lease expires within `criticalDays`, a school listed at the last
 // run over every school has no school file, or no run over every school ended with exit 0 or 3
-// within `maxAgeHours`. WARNING: an expiry within `warningDays`, the last run had failures, or a
-// run has held the lock for more than `maxRunHours` (or `maxAgeHours`).
+// within `maxAgeHours`. WARNING: an expiry within `warningDays`, a school whose last outcome is a
+// failure (whichever run it was), a last run that could not do its work or was interrupted, or a
+// run that has held the lock for more than `maxRunHours` (or `maxAgeHours`).
 // UNKNOWN: the records cannot be read.
 import { CLOCK_SKEW_SECONDS } from "./school-plan.js";
 import type { DeploymentStatus, SchoolStatus } from "./deployment-status.js";
@@ -56,6 +57,7 @@ export function checkStatus(status: DeploymentStatus, thresholds: Thresholds): C
   ];
   const warning = [
     ...expiring(status.schools, thresholds.criticalDays, thresholds.warningDays),
+    ...standingFailures(status),
     ...lastRunTrouble(status),
     ...longRun(status, thresholds),
   ];
@@ -101,15 +103,27 @@ function staleRuns(status: DeploymentStatus, thresholds: Thresholds): string[] {
     : [];
 }
 
+/** Schools whose last outcome is a failure or a hold, whichever run it was, and failures that are no school's. */
+function standingFailures(status: DeploymentStatus): string[] {
+  const named = (outcome: "failed" | "held"): string[] =>
+    status.failures.filter((failure) => failure.outcome === outcome).map((failure) => failure.name);
+  const failed = named("failed");
+  const held = named("held");
+  return [
+    ...(failed.length > 0 ? [`${failed.length} failed: ${firstFew(failed)}`] : []),
+    ...(held.length > 0 ? [`${held.length} held until --force: ${firstFew(held)}`] : []),
+  ];
+}
+
 function lastRunTrouble(status: DeploymentStatus): string[] {
   const run = status.lastRun;
   const trouble: string[] = [];
-  const failed = status.lastRunFailures.filter((failure) => failure.outcome === "failed").map((failure) => failure.name);
-  const held = status.lastRunFailures.filter((failure) => failure.outcome === "held").map((failure) => failure.name);
-  if (failed.length > 0) trouble.push(`last run: ${failed.length} failed: ${firstFew(failed)}`);
-  if (held.length > 0) trouble.push(`last run: ${held.length} held until --force: ${firstFew(held)}`);
-  if (run?.error !== undefined) trouble.push(`last run did nothing (exit ${run.exitCode}): ${run.error}`);
-  if (run?.stolenListFailed) trouble.push("last run could not fetch the stolen list");
+  // 128 + a signal's number: interrupted by it (SIGTERM: 143).
+  if (run?.error !== undefined)
+    trouble.push(
+      run.exitCode > 128 ? `last run ${run.error} (exit ${run.exitCode})` : `last run did nothing (exit ${run.exitCode}): ${run.error}`,
+    );
+  if (run?.stolenListFailed) trouble.push(`last run: ${run.stolenListError ?? "could not fetch the stolen list"}`);
   return trouble;
 }
 
@@ -144,7 +158,7 @@ function perfdata(status: DeploymentStatus, thresholds: Thresholds): string[] {
   const first = status.schools.find((school) => school.daysLeft !== undefined);
   // `N:` alerts below N: fewer days left than the threshold.
   if (first) data.push(`earliest_expiry_days=${round(first.daysLeft as number)};${thresholds.warningDays}:;${thresholds.criticalDays}:`);
-  const failures = status.lastRunFailures;
+  const failures = status.failures;
   data.push(`failed=${failures.filter((f) => f.outcome === "failed").length};;;0`);
   data.push(`held=${failures.filter((f) => f.outcome === "held").length};;;0`);
   if (status.lastSuccessAt) {

@@ -83,10 +83,11 @@ export function lastRunText(run: LastRun, now: Date): string {
   const seconds = (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000;
   const limited = run.hostnames ? `, limited to ${run.hostnames.join(",")}` : "";
   const forced = run.force ? ", --force" : "";
-  const meaning = EXIT_MEANINGS[run.exitCode] ?? "unknown";
-  const counts = run.error
-    ? printable(run.error)
-    : `${run.regenerated} regenerated, ${run.upToDate} up to date, ${run.failed} failed (${run.held} held), ${run.leasesSigned} leases signed${run.stolenListFailed ? ", stolen list failed" : ""}`;
+  // 128 + a signal's number: a run interrupted by it, which still reports what it finished.
+  const interrupted = run.exitCode > 128;
+  const meaning = EXIT_MEANINGS[run.exitCode] ?? (interrupted ? "interrupted" : "unknown");
+  const done = `${run.regenerated} regenerated, ${run.upToDate} up to date, ${run.failed} failed (${run.held} held), ${run.leasesSigned} leases signed${run.stolenListFailed ? ", stolen list failed" : ""}`;
+  const counts = run.error === undefined ? done : printable(interrupted ? `${run.error}: ${done}` : run.error);
   return (
     printable(
       `${shortTime(run.finishedAt)} (${relativeTime(run.finishedAt, now)}), ${seconds.toFixed(1)} s${forced}${limited}, exit ${run.exitCode} (${meaning}): `,
@@ -158,6 +159,7 @@ export function statusDocument(status: DeploymentStatus): object {
       : null,
     unlisted: status.unlisted ?? null,
     lastRunFailures: status.lastRunFailures,
+    failures: status.failures,
     runInProgress: status.runInProgress,
     runStartedAt: iso(status.runStartedAt),
     problems: status.problems,

@@ -37,7 +37,14 @@ export function validateStolenList(received: readonly RawLaptop[]): StolenList {
 
 export type StolenListPlan =
   | { readonly action: "apply"; readonly serials: ReadonlySet<Serial> }
-  | { readonly action: "hold"; readonly serials: ReadonlySet<Serial>; readonly previousCount: number; readonly newCount: number };
+  | {
+      readonly action: "hold";
+      readonly serials: ReadonlySet<Serial>;
+      readonly previousCount: number;
+      readonly newCount: number;
+      /** Entries of the previous list that the new one would drop. */
+      readonly dropped: number;
+    };
 
 /**
  * A list that loses more than `maxShrinkPercent` of its entries at once (emptied by accident,
@@ -53,7 +60,7 @@ export function planStolenList(
   let dropped = 0;
   for (const serial of previous) if (!received.has(serial)) dropped += 1;
   if (dropped * 100 <= policy.maxShrinkPercent * previous.size) return { action: "apply", serials: received };
-  return { action: "hold", serials: new Set([...previous, ...received]), previousCount: previous.size, newCount: received.size };
+  return { action: "hold", serials: new Set([...previous, ...received]), previousCount: previous.size, newCount: received.size, dropped };
 }
 
 /** `stolen.csv`: `SN,UUID` per line. */

@@ -17,6 +17,8 @@ export interface InventarioOptions {
   readonly timeoutMs: number;
   /** PEM text of an extra CA to trust. */
   readonly extraCa?: string | undefined;
+  /** The run's interruption: aborts the requests under way, and fails any later one at once. */
+  readonly stop?: AbortSignal | undefined;
 }
 
 /** The three calls the program makes; an interface so the run can be driven without a server. */
@@ -69,7 +71,9 @@ export class InventarioClient implements Inventario {
 
   /** Fetches and reads one answer; every failure is an InventarioError naming the call. */
   private async get<T>(call: string, path: string, read: (value: RailsValue) => T): Promise<T> {
-    const signal = AbortSignal.timeout(this.options.timeoutMs);
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    const { stop } = this.options;
+    const signal = stop === undefined ? timeout : AbortSignal.any([timeout, stop]);
     const fail = (message: string, status?: number, cause?: unknown): InventarioError =>
       new InventarioError(call, `${call}: ${message}`, status, cause === undefined ? undefined : { cause });
     let body: string;
@@ -79,7 +83,11 @@ export class InventarioClient implements Inventario {
       body = await readBody(response, fail);
     } catch (error) {
       if (error instanceof InventarioError) throw error;
-      const why = signal.aborted ? `no complete answer within ${this.options.timeoutMs / 1000} s` : describe(error);
+      const why = stop?.aborted
+        ? `the run was interrupted by ${String(stop.reason)}`
+        : timeout.aborted
+          ? `no complete answer within ${this.options.timeoutMs / 1000} s`
+          : describe(error);
       throw fail(why, undefined, error);
     }
     try {

@@ -8,15 +8,20 @@ import type { RunReport } from "../core/report.js";
 import type { Log } from "../io/log.js";
 import { runHook } from "../io/post-hook.js";
 
-/** Runs post_hook if the run changed anything; resolves to whether it failed. */
-export async function runPostHook(report: RunReport, config: Config, log: Log): Promise<boolean> {
+/**
+ * Runs post_hook if the run changed anything; resolves to whether it failed. `stop` is the run's
+ * interruption: it stops the hook with everything it started.
+ */
+export async function runPostHook(report: RunReport, config: Config, log: Log, stop?: AbortSignal): Promise<boolean> {
   const call = config.postHook === undefined ? undefined : postHookCall(report, config.leasesDir);
   if (config.postHook === undefined || call === undefined) return false;
   const started = performance.now();
-  const result = await runHook(config.postHook, call, { cwd: config.leasesDir, timeoutMs: config.postHookTimeoutSeconds * 1000 });
+  const options = { cwd: config.leasesDir, timeoutMs: config.postHookTimeoutSeconds * 1000, scratchParent: config.stateDir, stop };
+  const result = await runHook(config.postHook, call, options);
   const said = { action: "post_hook" };
   const fields = {
-    changedSchools: call.args.length,
+    changedSchools: call.changed.length,
+    removedSchools: call.removed.length,
     stdout: result.stdout,
     stderr: result.stderr,
     outputDropped: result.dropped,

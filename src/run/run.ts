@@ -44,11 +44,14 @@ export async function run(deps: RunDeps, options: RunOptions): Promise<RunReport
   const { hostnames, invalid } = validateHostnames(listed);
   for (const outcome of invalid) logOutcome(deps.log, outcome);
   const schools = [...invalid, ...(await processSchools(ctx, hostnames))];
-  const removedSchools = options.hostnames
-    ? []
-    : await cleanUp(ctx, schools, "remove the files of schools no longer listed", [], () => removeVanishedSchools(ctx, listed, schools));
+  // An interrupted run stops here: what it did not look at is neither removed nor swept (the sweep stays pending).
+  const stopped = (): boolean => deps.stop?.aborted === true;
+  const removedSchools =
+    options.hostnames || stopped()
+      ? []
+      : await cleanUp(ctx, schools, "remove the files of schools no longer listed", [], () => removeVanishedSchools(ctx, listed, schools));
 
-  if (!options.dryRun && (changing !== undefined || sweepPending)) {
+  if (!options.dryRun && !stopped() && (changing !== undefined || sweepPending)) {
     await cleanUp(ctx, schools, "sweep leases_dir", undefined, async () => {
       const { removed, revoked, rewritten } = await deps.outputs.prune(stolen.serials, options.hostnames ? undefined : new Set(listed));
       // Their files are still what this state_dir wrote: a school of ours that vanishes later is removed.
@@ -61,7 +64,7 @@ export async function run(deps: RunDeps, options: RunOptions): Promise<RunReport
     });
   }
   // Every listed school has now had its chance to sign its reinstated laptops again.
-  const complete = !options.hostnames && stolen.error === undefined && schools.every((school) => school.status !== "failed");
+  const complete = !options.hostnames && !stopped() && stolen.error === undefined && schools.every((school) => school.status !== "failed");
   if (!options.dryRun && complete && stolen.reinstated.size > 0) await deps.state.writeReinstated(new Set());
   return {
     dryRun: options.dryRun,
@@ -69,6 +72,7 @@ export async function run(deps: RunDeps, options: RunOptions): Promise<RunReport
     stolenError: stolen.error,
     removedSchools,
     stolenChanged: stolen.changed === true,
+    interrupted: stopped(),
     seconds: (performance.now() - started) / 1000,
   };
 }
@@ -116,7 +120,10 @@ async function processSchools(ctx: RunContext, hostnames: readonly Hostname[]): 
     return commitSchool(ctx, signed, inTurn);
   };
   await eachLimited(hostnames, SCHOOLS_IN_FLIGHT, async (hostname) => {
+    if (ctx.stop?.aborted) return; // interrupted: no school starts
     const outcome = await processSchool(hostname);
+    // A school cut short by the interruption did not fail: its recorded outcome stays as it was.
+    if (ctx.stop?.aborted && outcome.status === "failed") return;
     outcomes.push(outcome);
     logOutcome(ctx.log, outcome);
     progress = progressAfter(progress, outcome);

@@ -47,7 +47,7 @@ export async function updateStolenList(
   }
   const plan = planStolenList(previous, new Set(stolen.laptops.map((laptop) => laptop.serial)), policy);
   if (plan.action === "hold") {
-    const why = `stolen list held: it would go from ${plan.previousCount} to ${plan.newCount} laptops (more than max_shrink_percent = ${policy.maxShrinkPercent}% taken off at once); the previous list stays in force; run with --force to apply it`;
+    const why = `stolen list held by the shrink guard: ${plan.dropped} of its ${plan.previousCount} entries would be dropped at once (more than max_shrink_percent = ${policy.maxShrinkPercent}%), it would go from ${plan.previousCount} to ${plan.newCount} laptops; the previous list stays in force, with the new entries; run with --force to accept the new list`;
     return keepPrevious(deps, plan.serials, why);
   }
   const reinstated = await updateReinstated(deps, plan.serials, previous ?? new Set(), dryRun);

@@ -47,7 +47,7 @@ test("CRITICAL: a school listed at the last run over every school has no school 
   assert.equal(unlisted.state, CheckState.OK, "a school not listed at the last run (a HOST run's) is not counted so");
 });
 
-test("WARNING: the last run had failed or held schools, or could do nothing", () => {
+test("WARNING: failed or held schools, a last run that could do nothing, or was interrupted", () => {
   const rec = record(1);
   const at = rec.lastRun?.startedAt as Date;
   const failing = record(1, [
@@ -58,13 +58,55 @@ test("WARNING: the last run had failed or held schools, or could do nothing", ()
   assert.equal(result.state, CheckState.WARNING);
   assert.match(
     result.line,
-    /^LEASEGEN WARNING - last run: 1 failed: a\.example\.org; last run: 1 held until --force: b\.example\.org \| .* failed=1;;;0 held=1;;;0 /,
+    /^LEASEGEN WARNING - 1 failed: a\.example\.org; 1 held until --force: b\.example\.org \| .* failed=1;;;0 held=1;;;0 /,
   );
 
   const dead: RunRecord = { ...rec, lastRun: lastRun({ exitCode: 4, error: "school list: ECONNREFUSED" }) };
   const deadResult = check([school("a", 20)], dead);
   assert.equal(deadResult.state, CheckState.WARNING);
   assert.match(deadResult.line, /last run did nothing \(exit 4\): school list: ECONNREFUSED/);
+
+  const interrupted: RunRecord = { ...rec, lastRun: lastRun({ exitCode: 143, error: "interrupted by SIGTERM" }) };
+  const interruptedResult = check([school("a", 20)], interrupted);
+  assert.equal(interruptedResult.state, CheckState.WARNING);
+  assert.match(interruptedResult.line, /^LEASEGEN WARNING - last run interrupted by SIGTERM \(exit 143\) \| /);
+});
+
+test("WARNING: a school that failed at an earlier run stays failed after a run limited to another school", () => {
+  const full = record(2);
+  const failedAt = full.lastRun?.startedAt as Date;
+  const limitedRun = lastRun({
+    hostnames: [h("a")],
+    startedAt: new Date(NOW.getTime() - HOUR),
+    finishedAt: new Date(NOW.getTime() - HOUR),
+  });
+  const afterLimited: RunRecord = {
+    ...full,
+    lastRun: limitedRun,
+    schools: new Map<Hostname, SchoolRecord>([
+      [h("a"), { outcome: "regenerated", reason: "forced", at: limitedRun.startedAt }],
+      [h("b"), { outcome: "failed", reason: "HTTP 500", at: failedAt }],
+    ]),
+    otherFailures: [{ name: "(school list)", outcome: "held", reason: "3 of 4 schools are no longer listed" }],
+  };
+  const result = check([school("a", 20), school("b", 20)], afterLimited);
+  assert.equal(result.state, CheckState.WARNING);
+  assert.match(
+    result.line,
+    /^LEASEGEN WARNING - 1 failed: b\.example\.org; 1 held until --force: \(school list\) \| .* failed=1;;;0 held=1;;;0 /,
+  );
+  const onlyA = checkStatus(deploymentStatus(input([school("a", 20)], afterLimited, { only: new Set([h("a")]) })), DEFAULT_THRESHOLDS);
+  assert.equal(onlyA.state, CheckState.OK, "asked about a.example only");
+});
+
+test("WARNING: a stolen list held by the shrink guard is said to be held, with the count, not that it could not be fetched", () => {
+  const why =
+    "stolen list held by the shrink guard: 8 of its 10 entries would be dropped at once (more than max_shrink_percent = 50%), it would go from 10 to 2 laptops; the previous list stays in force, with the new entries; run with --force to accept the new list";
+  const held: RunRecord = { ...record(1), lastRun: lastRun({ exitCode: 3, stolenListFailed: true, stolenListError: why }) };
+  const result = check([school("a", 20)], held);
+  assert.equal(result.state, CheckState.WARNING);
+  assert.ok(result.line.startsWith(`LEASEGEN WARNING - last run: ${why} | `), result.line);
+  assert.doesNotMatch(result.line, /could not fetch/);
 });
 
 test("CRITICAL: an expiry within --critical days (or past), or no successful run within --max-age hours", () => {
