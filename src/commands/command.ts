@@ -35,7 +35,7 @@ export function hostArguments(args: readonly string[]): string[] {
   const hostnames = args.flatMap((arg) => {
     const names = arg.split(",").map((host) => host.trim());
     while (names.at(-1) === "") names.pop();
-    if (names.length === 0) throw new FatalError(`no hostname in ${quote(arg)}`, ExitCode.Usage);
+    if (names.length === 0) throw new FatalError(`the HOST argument ${quote(arg)} names no school`, ExitCode.Usage);
     if (names.includes("")) throw new FatalError(`empty hostname in ${quote(arg)}`, ExitCode.Usage);
     return names;
   });

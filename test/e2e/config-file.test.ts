@@ -172,8 +172,8 @@ test("HOST1,HOST2, with trailing commas runs those schools, as the Ruby program 
   const schools = [...(await readTree(demo.deployment.leasesDir)).keys()].filter((p) => p.startsWith("by-school/")).sort();
   assert.deepEqual(schools, [`by-school/${escuela2}`, `by-school/${escuela3}`]);
   for (const [hosts, message] of [
-    [",", /no hostname in ","/],
-    ["", /no hostname in ""/],
+    [",", /the HOST argument "," names no school/],
+    ["", /the HOST argument "" names no school/],
     [`${escuela2},,${escuela3}`, /empty hostname in/],
   ] as const) {
     const refused = await runBundle([hosts], demo.deployment);

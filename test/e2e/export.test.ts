@@ -314,8 +314,8 @@ test("HOST arguments: export, status and verify each take names space- or comma-
   }
   for (const command of [["export", "--to", stick()], ["status"], ["verify"]])
     for (const [hosts, why] of [
-      [[""], 'no hostname in ""'],
-      [[SCHOOL1, ","], 'no hostname in ","'],
+      [[""], 'the HOST argument "" names no school'],
+      [[SCHOOL1, ","], 'the HOST argument "," names no school'],
       [[`${SCHOOL1},,${SCHOOL2}`], "empty hostname in"],
     ] as const) {
       const result = await runBundle([...command, ...hosts], demo.deployment);
