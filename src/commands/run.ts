@@ -18,7 +18,7 @@ import { OutputStore } from "../io/output-store.js";
 import { ProgressLine } from "../io/progress-line.js";
 import { StateStore, StateWriteError } from "../io/state-store.js";
 import { runPostHook } from "../run/post-hook.js";
-import { recordRun } from "../run/record-run.js";
+import { recordRun, recordRunStart } from "../run/record-run.js";
 import { run } from "../run/run.js";
 import { BiosCryptoSigner } from "../signers/bios-crypto-signer.js";
 import { loadLeaseKey, type LeaseKey } from "../signers/lease-key.js";
@@ -89,6 +89,7 @@ async function runCommand(cli: RunOptions, io: CommandIo, bundleFile: string): P
   try {
     log = openLog(cli.dryRun ? undefined : state.logFile, config.logFormat, stderrLine(shown));
     log.info({ force: cli.force, dryRun: cli.dryRun, hostnames: cli.hostnames, signer: config.signer }, "run started");
+    if (!cli.dryRun) await recordRunStart(config, log, startedAt);
     const report = await runWithConfig({ config, cli, state, log, now: startedAt, progress, bundleFile });
     progress?.clear();
     const hookFailed = !cli.dryRun && (await runPostHook(report, config, log));

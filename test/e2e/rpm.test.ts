@@ -126,6 +126,17 @@ describe("the RPM", () => {
     );
   });
 
+  it("ships the Prometheus alert rules, which promtool accepts, and the guides in docs/ beside the README", async () => {
+    const rules = `/usr/share/${NAME}/prometheus/${NAME}.rules.yml`;
+    assert.deepEqual(files.get(rules), { mode: "0644", user: "root", group: "root", flags: "" }, `${rules} in the package`);
+    assert.deepEqual(await readFile(join(root, rules)), await readFile(join(ROOT, "packaging", `${NAME}.rules.yml`)));
+    ok("promtool", ["check", "rules", join(root, rules)]);
+    const guides = (await readdir(join(ROOT, "docs"))).filter((name) => name.endsWith(".md"));
+    assert.ok(guides.length >= 9, guides.join(" "));
+    for (const path of [`/usr/share/doc/${NAME}/README.md`, ...guides.map((name) => `/usr/share/doc/${NAME}/docs/${name}`)])
+      assert.equal(files.get(path)?.flags, "d", `${path} is a %doc file of the package`);
+  });
+
   it("requires Node.js 20, bios-crypto, crontabs and logrotate, and what %pre uses", () => {
     const requires = ok("rpm", ["-qp", "--qf", "[%{REQUIREFLAGS:deptype} %{REQUIRENEVRS}\\n]", rpmPath]).split("\n");
     const has = (pattern: RegExp): void =>
