@@ -133,7 +133,10 @@ describe("the RPM", () => {
     ok("promtool", ["check", "rules", join(root, rules)]);
     const guides = (await readdir(join(ROOT, "docs"))).filter((name) => name.endsWith(".md"));
     assert.ok(guides.length >= 9, guides.join(" "));
-    for (const path of [`/usr/share/doc/${NAME}/README.md`, ...guides.map((name) => `/usr/share/doc/${NAME}/docs/${name}`)])
+    // Fedora's rpm names the directory after the package, Debian's adds the version.
+    const docDir = [...files.keys()].find((path) => new RegExp(`^/usr/share/doc/${NAME}(-${version})?$`).test(path));
+    assert.ok(docDir, "the package has a doc directory");
+    for (const path of [`${docDir}/README.md`, ...guides.map((name) => `${docDir}/docs/${name}`)])
       assert.equal(files.get(path)?.flags, "d", `${path} is a %doc file of the package`);
   });
 
