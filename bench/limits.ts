@@ -1,7 +1,7 @@
 // The machine's limits together: every lease costs one signature and one durable file replace,
 // so the rate no program writing one file per laptop can beat on these threads is
 // 1 / (1/signing limit + 1/write limit). `ratio_to_limit` divides by that. Also what the program's
-// writer (write-file-atomic's synchronous form, on its writer threads) costs beyond the bare replace.
+// writer (atomic-file.ts's synchronous form, on its writer threads) costs beyond the bare replace.
 import type { Limit } from "./limit.js";
 import type { Row } from "./report.js";
 import { fixed } from "./report.js";
@@ -25,7 +25,7 @@ const rest = (cores: number | undefined): string => (cores === undefined ? "" : 
 /** The program's writer: its rate, wall µs per file per thread and CPU µs per file, and how it compares with the bare replace. */
 function writerNote(cost: WriterCost, bare: WriterCost): string {
   const beyond = `beyond the bare replace: ${signed(cost.microsPerFile - bare.microsPerFile)} µs, ${signed(cost.cpuMicrosPerFile - bare.cpuMicrosPerFile)} µs CPU`;
-  return `${cost.perSecond.toFixed(1)}/s   (write-file-atomic, synchronous, the same threads: ${us(cost.microsPerFile)}/file/thread, ${us(cost.cpuMicrosPerFile)} CPU/file; ${beyond})`;
+  return `${cost.perSecond.toFixed(1)}/s   (the program's writer, synchronous, the same threads: ${us(cost.microsPerFile)}/file/thread, ${us(cost.cpuMicrosPerFile)} CPU/file; ${beyond})`;
 }
 
 /** The limit rows of the table's summary, leases_per_s and ratio_to_limit among them. */

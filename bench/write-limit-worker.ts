@@ -92,7 +92,7 @@ function main(): void {
     }
   };
   port.on("message", (order: WriteOrder) => reply(() => run(order)));
-  // A few files with each writer first (compiling, loading write-file-atomic), then "ready".
+  // A few files with each writer first (compiling, loading the writer), then "ready".
   reply(() => {
     for (const writer of WRITERS) for (let i = 0; i < WARM_UP_FILES; i += 1) REPLACE[writer](nextPath(writer), DATA);
     return { ready: true };

@@ -4,8 +4,8 @@
 // writers:
 // - `bare`: the durable replace and nothing else (O_EXCL create, write, fsync, close, rename):
 //   the write limit;
-// - `program`: the program's own `replaceFileSync` (write-file-atomic's synchronous form with its
-//   options), exactly as its writer threads call it.
+// - `program`: the program's own `replaceFileSync` (src/io/atomic-file.ts), exactly as its writer
+//   threads call it.
 // The writers take turns in short rounds, so that a change in the disk's or the machine's load
 // falls on both alike. CPU per file is the whole process's (the worker threads and an idle main
 // thread), not the kernel's own journal threads.

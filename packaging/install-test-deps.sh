@@ -24,6 +24,8 @@ openssl      openssl      openssl
 script       bsdutils     util-linux-script
 sha1sum      coreutils    coreutils
 setpriv      util-linux   util-linux
+flock        util-linux   util-linux-core
+getent       libc-bin     glibc-common
 useradd      passwd       shadow-utils
 userdel      passwd       shadow-utils
 promtool     promtool|prometheus /usr/bin/promtool

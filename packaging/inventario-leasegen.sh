@@ -2,11 +2,11 @@
 # /usr/bin/inventario-leasegen: runs the bundled program with the system's Node.js.
 # The default configuration is /var/inventario-leasegen/etc/leasegen.conf (--config overrides it).
 #
-# A run started as root goes on as the service user (setpriv, util-linux): files root made in the
-# state directory (the log, the lock, checksums) or among the leases would later stop the cron
-# job, which runs as that user. --help, --version and the commands that only read or export
-# (help, status, verify, export, keygen) run as whoever calls them: an export to a USB stick
-# that root mounted must be able to write there.
+# A run started as root goes on as the service user (setpriv, util-linux), with that user's HOME,
+# USER and LOGNAME: files root made in the state directory (the log, the lock, checksums) or among
+# the leases would later stop the cron job, which runs as that user. --help, --version and the
+# commands that only read or export (help, status, verify, export, keygen) run as whoever calls
+# them: an export to a USB stick that root mounted must be able to write there.
 node=/usr/bin/node
 bundle=/var/inventario-leasegen/lib/index.js
 service_user=inventario-leasegen
@@ -44,6 +44,11 @@ if [ "$(id -u)" = 0 ] && ! runs_as_caller "$@"; then
         echo "inventario-leasegen: the service user $service_user does not exist (the RPM creates it); not running as root" >&2
         exit 2
     fi
+    # The service user's HOME, USER and LOGNAME, not root's: the hook (ssh, rsync) finds its files.
+    HOME=$(getent passwd "$service_user" | cut -d: -f6)
+    USER=$service_user
+    LOGNAME=$service_user
+    export HOME USER LOGNAME
     exec /usr/bin/setpriv --reuid="$service_user" --regid="$group" --init-groups -- "$node" "$node_option" "$bundle" "$@"
 fi
 exec "$node" "$node_option" "$bundle" "$@"

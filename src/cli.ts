@@ -15,8 +15,8 @@ import { registerVerify } from "./commands/verify.js";
 const COMMANDS: readonly RegisterCommand[] = [registerStatus, registerVerify, registerExport, registerKeygen];
 
 /** Parses the command line, runs the chosen command, and resolves to the exit status. `bundleFile` is what worker threads run. */
-export async function runCommandLine(argv: readonly string[], io: CommandIo, bundleFile: string): Promise<ExitCode> {
-  let code: ExitCode = ExitCode.Ok;
+export async function runCommandLine(argv: readonly string[], io: CommandIo, bundleFile: string): Promise<ExitCode | number> {
+  let code: ExitCode | number = ExitCode.Ok;
   let commanderErrors = "";
   const ctx: CommandContext = { io, bundleFile, setExitCode: (c) => (code = c) };
   const program = new Command()

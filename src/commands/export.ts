@@ -10,14 +10,15 @@ import {
   xoLeaseFile,
   xsActivationDirs,
   xsActivationFiles,
+  xsActivationPath,
   type SchoolExport,
 } from "../core/lease-export.js";
 import { ExitCode, FatalError, describe } from "../errors.js";
 import { readConfigFile } from "../io/config-file.js";
-import { checkExportDir, writeExportFile } from "../io/export-dir.js";
+import { ExportDir } from "../io/export-dir.js";
 import { OutputStore } from "../io/output-store.js";
 import { StateStore } from "../io/state-store.js";
-import { configPathOf, type CommandContext, type CommandIo } from "./command.js";
+import { configPathOf, hostArguments, type CommandContext, type CommandIo } from "./command.js";
 
 type Layout = "xo" | "xs-activation";
 
@@ -33,7 +34,7 @@ export function registerExport(program: Command, ctx: CommandContext): void {
   program
     .command("export")
     .description("copy schools' leases to a USB stick (or any directory) in the layout an XO or xs-activation reads")
-    .argument("[hosts]", "comma-separated school hostnames")
+    .argument("[hosts...]", "school hostnames (space- or comma-separated)")
     .requiredOption("--to <dir>", "the directory to write to (it must exist), e.g. a mounted USB stick")
     .addOption(
       new Option("--layout <layout>", "xo: DIR/lease.sig; xs-activation: DIR/xs-activation/<NAME>/")
@@ -46,43 +47,48 @@ export function registerExport(program: Command, ctx: CommandContext): void {
       `
 Reads only the by-school files in leases_dir (no network, no lock) and prints one line per
 school exported: its laptop count and earliest expiry.
+Never follows a symbolic link under DIR (DIR itself may be one).
 Exit status: 0 every school exported, 2 usage error or DIR missing or not writable,
 3 some schools could not be exported (each is named; the others were).`,
     )
-    .action(async (hosts: string | undefined, opts: { to: string; layout: Layout; all: boolean }, command: Command) => {
-      if ((hosts === undefined) === !opts.all) throw new FatalError("export: give either HOST[,HOST...] or --all", ExitCode.Usage);
-      const hostnames = hosts === undefined ? undefined : [...new Set(hosts.split(",").map((host) => host.trim()))];
+    .action(async (hosts: string[], opts: { to: string; layout: Layout; all: boolean }, command: Command) => {
+      if ((hosts.length === 0) === !opts.all) throw new FatalError("export: give either HOST... or --all", ExitCode.Usage);
+      const hostnames = hosts.length === 0 ? undefined : hostArguments(hosts);
       ctx.setExitCode(await exportLeases({ configPath: configPathOf(command), to: opts.to, layout: opts.layout, hostnames }, ctx.io));
     });
 }
 
 async function exportLeases(options: ExportOptions, io: CommandIo): Promise<ExitCode> {
   const config = readConfigFile(options.configPath);
-  await checkExportDir(options.to);
-  // The owned schools tell their temporary files apart from schools named like them.
-  const outputs = new OutputStore(config.leasesDir, await new StateStore(config.stateDir).ownedSchools());
-  let failed = false;
-  const fail = (message: string): void => {
-    failed = true;
-    io.err(`inventario-leasegen: ${message}\n`);
-  };
-  const hostnames = options.hostnames ?? (await outputs.schoolHostnames());
-  if (hostnames.length === 0) fail(`no school files in ${outputs.schoolDir}: nothing to export`);
-  const schools = await readSchools(outputs, hostnames, fail);
-  if (options.layout === "xo") {
-    if (schools.length > 0) {
-      await writeExportFile(options.to, "lease.sig", xoLeaseFile(schools));
-      for (const school of schools) io.out(`${exportLine(school, join(options.to, "lease.sig"))}\n`);
+  const stick = await ExportDir.open(options.to);
+  try {
+    // The owned schools tell their temporary files apart from schools named like them.
+    const outputs = new OutputStore(config.leasesDir, await new StateStore(config.stateDir).ownedSchools());
+    let failed = false;
+    const fail = (message: string): void => {
+      failed = true;
+      io.err(`inventario-leasegen: ${message}\n`);
+    };
+    const hostnames = options.hostnames ?? (await outputs.schoolHostnames());
+    if (hostnames.length === 0) fail(`no school files in ${outputs.schoolDir}: nothing to export`);
+    const schools = await readSchools(outputs, hostnames, fail);
+    if (options.layout === "xo") {
+      const refused = schools.length > 0 ? await stick.replaceFiles([], [["lease.sig", xoLeaseFile(schools)]]) : undefined;
+      if (refused !== undefined) fail(`${refused}; nothing exported`);
+      else for (const school of schools) io.out(`${exportLine(school, join(options.to, "lease.sig"))}\n`);
+    } else {
+      const { dirs, errors } = xsActivationDirs(schools);
+      for (const error of errors) fail(`${error}; nothing exported for it`);
+      for (const dir of dirs) {
+        const refused = await stick.replaceFiles(xsActivationPath(dir), xsActivationFiles(dir));
+        if (refused !== undefined) fail(`${dir.school.hostname}: ${refused}; nothing exported for it`);
+        else io.out(`${exportLine(dir.school, join(options.to, ...xsActivationPath(dir), "/"))}\n`);
+      }
     }
-  } else {
-    const { dirs, errors } = xsActivationDirs(schools);
-    for (const error of errors) fail(`${error}; nothing exported for it`);
-    for (const dir of dirs) {
-      for (const [path, data] of xsActivationFiles(dir)) await writeExportFile(options.to, path, data);
-      io.out(`${exportLine(dir.school, join(options.to, "xs-activation", dir.name, "/"))}\n`);
-    }
+    return failed ? ExitCode.SomeFailed : ExitCode.Ok;
+  } finally {
+    await stick.close();
   }
-  return failed ? ExitCode.SomeFailed : ExitCode.Ok;
 }
 
 /** The schools' files, checked; each school that cannot be exported is reported and left out. */

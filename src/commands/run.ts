@@ -1,21 +1,23 @@
 // The run (SPEC §7), the program's default command: lock, log, sign, report, exit status.
-import { mkdir, readFile } from "node:fs/promises";
+import { constants, type Stats } from "node:fs";
+import { mkdir, open, stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import { caFileProblem } from "../core/ca-certificates.js";
 import type { Config } from "../core/config.js";
-import { quote } from "../core/domain.js";
 import { exitCodeAfterFailedHook } from "../core/post-hook.js";
 import type { RunProgress } from "../core/progress.js";
 import { exitCodeOf, summarize, summaryLine, type RunReport } from "../core/report.js";
 import { ExitCode, FatalError, describe } from "../errors.js";
 import { readConfigFile } from "../io/config-file.js";
 import { InventarioClient } from "../io/inventario-client.js";
+import { Interruption } from "../io/interruption.js";
 import { acquireLock, type Lock } from "../io/lock.js";
 import { LogWriteError, openLog, type Log } from "../io/log.js";
 import { ThreadedFileWriter, writerThreads } from "../io/file-writer.js";
 import { OutputStore } from "../io/output-store.js";
 import { ProgressLine } from "../io/progress-line.js";
+import { checkSafeDirectories } from "../io/safe-directory-check.js";
 import { StateStore, StateWriteError } from "../io/state-store.js";
 import { runPostHook } from "../run/post-hook.js";
 import { recordRun, recordRunStart } from "../run/record-run.js";
@@ -24,7 +26,7 @@ import { BiosCryptoSigner } from "../signers/bios-crypto-signer.js";
 import { loadLeaseKey, type LeaseKey } from "../signers/lease-key.js";
 import { NativeSigner } from "../signers/native-signer.js";
 import type { Signer } from "../signers/signer.js";
-import { configPathOf, type CommandContext, type CommandIo } from "./command.js";
+import { configPathOf, hostArguments, type CommandContext, type CommandIo } from "./command.js";
 
 export interface RunOptions {
   readonly configPath: string;
@@ -44,7 +46,8 @@ export function registerRun(program: Command, ctx: CommandContext): void {
       `
 Without a command, runs: signs the leases of every school that needs them.
 Exit status: 0 all schools done or up to date, 1 another instance is running,
-2 usage or configuration error, 3 one or more schools failed, 4 nothing could be done.
+2 usage or configuration error, 3 one or more schools failed, 4 nothing could be done;
+129, 130, 143 interrupted by SIGHUP, SIGINT, SIGTERM (its children stopped, then recorded).
 The log is leasegen.log in the configured state_dir.`,
     )
     .action(async (hosts: string | undefined, opts: { force: boolean; dryRun: boolean }, command: Command) => {
@@ -52,19 +55,10 @@ The log is leasegen.log in the configured state_dir.`,
         configPath: configPathOf(command),
         force: opts.force,
         dryRun: opts.dryRun,
-        hostnames: hosts === undefined ? undefined : splitHosts(hosts),
+        hostnames: hosts === undefined ? undefined : hostArguments([hosts]),
       };
       ctx.setExitCode(await runCommand(options, ctx.io, ctx.bundleFile));
     });
-}
-
-function splitHosts(text: string): string[] {
-  const hostnames = text.split(",").map((host) => host.trim());
-  // Trailing commas add no name, as with the Ruby program's split(",").
-  while (hostnames.at(-1) === "") hostnames.pop();
-  if (hostnames.length === 0) throw new FatalError(`no hostname in ${quote(text)}`, ExitCode.Usage);
-  if (hostnames.some((host) => host === "")) throw new FatalError(`empty hostname in ${quote(text)}`, ExitCode.Usage);
-  return hostnames;
 }
 
 const stderrLine =
@@ -72,16 +66,42 @@ const stderrLine =
   (line: string): void =>
     io.err(`inventario-leasegen: ${line}\n`);
 
-async function runCommand(cli: RunOptions, io: CommandIo, bundleFile: string): Promise<ExitCode> {
+async function runCommand(cli: RunOptions, io: CommandIo, bundleFile: string): Promise<number> {
   const config = readConfigFile(cli.configPath);
-  const lock = await lockDirectories(config, cli.dryRun);
-  if (!lock) {
-    io.err("instance already running, aborting...\n");
-    return ExitCode.AlreadyRunning;
+  // Before anything is written there (the lock and the log included). A dry run writes nothing,
+  // so it checks nothing and needs no lock: it never makes a cron run exit 1.
+  if (!cli.dryRun) await checkSafeDirectories(config);
+  // From before the lock is taken until after it is freed, a signal interrupts the run rather
+  // than ending the process with the hook still running (src/io/interruption.ts).
+  const interruption = Interruption.listen();
+  try {
+    const lock = cli.dryRun ? { release: async () => undefined } : await lockDirectories(config);
+    if (!lock) {
+      io.err("instance already running, aborting...\n");
+      return ExitCode.AlreadyRunning;
+    }
+    try {
+      return await runLocked(cli, config, io, bundleFile, interruption, lock);
+    } finally {
+      await lock.release();
+    }
+  } finally {
+    interruption.dispose();
   }
+}
+
+async function runLocked(
+  cli: RunOptions,
+  config: Config,
+  io: CommandIo,
+  bundleFile: string,
+  interruption: Interruption,
+  lock: { readonly warning?: string | undefined },
+): Promise<number> {
   const state = new StateStore(config.stateDir);
   const startedAt = new Date();
   const finished = { startedAt, hostnames: cli.hostnames, force: cli.force };
+  const stop = interruption.signal;
   // On a terminal, a self-updating progress line; error lines are printed above it.
   const progress = ProgressLine.onTerminal(process.stderr, io.err);
   const shown = progress ? { ...io, err: (text: string) => progress.print(text) } : io;
@@ -89,49 +109,62 @@ async function runCommand(cli: RunOptions, io: CommandIo, bundleFile: string): P
   try {
     log = openLog(cli.dryRun ? undefined : state.logFile, config.logFormat, stderrLine(shown));
     log.info({ force: cli.force, dryRun: cli.dryRun, hostnames: cli.hostnames, signer: config.signer }, "run started");
+    if (lock.warning !== undefined) log.warn({}, lock.warning);
     if (!cli.dryRun) await recordRunStart(config, log, startedAt);
-    const report = await runWithConfig({ config, cli, state, log, now: startedAt, progress, bundleFile });
+    const report = await runWithConfig({ config, cli, state, log, now: startedAt, progress, bundleFile, stop });
     progress?.clear();
-    const hookFailed = !cli.dryRun && (await runPostHook(report, config, log));
-    const code = hookFailed ? exitCodeAfterFailedHook(exitCodeOf(report)) : exitCodeOf(report);
-    const fields = {
+    const hookFailed = !cli.dryRun && (await runPostHook(report, config, log, stop));
+    const by = interruption.by;
+    const code = interruption.exitCode ?? (hookFailed ? exitCodeAfterFailedHook(exitCodeOf(report)) : exitCodeOf(report));
+    // The summary line says the counts (removed schools and a failed stolen list when there are).
+    const said = {
       ...summarize(report),
       removedSchools: report.removedSchools.length,
       stolenListFailed: report.stolenError !== undefined,
+      seconds: Number(report.seconds.toFixed(3)),
     };
-    log.info({ ...fields, seconds: Number(report.seconds.toFixed(3)), exitCode: code }, `run finished: ${summaryLine(report)}`);
+    if (by) log.error({ exitCode: code, signal: by }, `run interrupted by ${by}: ${summaryLine(report)}`, said);
+    else log.info({ exitCode: code }, `run finished: ${summaryLine(report)}`, said);
+    const error = by && `interrupted by ${by}`;
     if (cli.dryRun) printPlans(report, io);
-    else await recordRun(config, state, log, { ...finished, finishedAt: new Date(), exitCode: code, report });
-    if (process.stdout.isTTY && !cli.dryRun) io.out(`${summaryLine(report)}\n`);
+    else await recordRun(config, state, log, { ...finished, finishedAt: new Date(), exitCode: code, report, error });
+    if (process.stdout.isTTY && !cli.dryRun && !by) io.out(`${summaryLine(report)}\n`);
     return code;
   } catch (error) {
-    const code = reportRunError(error, log, shown);
+    const by = interruption.by;
+    // Interrupted, whatever failed on the way out (a request cut off) is the interruption's doing.
+    const shownError = by ? new FatalError(`run interrupted by ${by}: ${describe(error)}`, ExitCode.NothingDone) : error;
+    const reported = reportRunError(shownError, log, shown);
+    const code = interruption.exitCode ?? reported;
     // A run that stopped is recorded too (for status and monitoring), unless it stopped because
     // state_dir or the log cannot be written: then --max-age will tell.
     if (!cli.dryRun && log !== undefined && !(error instanceof LogWriteError) && !(error instanceof StateWriteError)) {
-      const stopped = { ...finished, finishedAt: new Date(), exitCode: code, error: describe(error) };
+      const stopped = { ...finished, finishedAt: new Date(), exitCode: code, error: by ? `interrupted by ${by}` : describe(error) };
       await recordRun(config, state, log, stopped).catch(() => undefined);
     }
     return code;
   } finally {
     progress?.clear();
     log?.close();
-    await lock.release();
   }
 }
 
-/** Locks state_dir and leases_dir, creating state_dir first (a dry run creates nothing). */
-async function lockDirectories(config: Config, dryRun: boolean): Promise<Lock | undefined> {
-  const stateDir = config.stateDir;
-  try {
-    if (!dryRun) await mkdir(stateDir, { recursive: true });
-    return await acquireLock(config);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const problem =
-      code === "EEXIST" ? "it is not a directory" : code === "ENOTDIR" ? "a part of its path is not a directory" : describe(error);
-    throw new FatalError(`cannot use state_dir ${stateDir}: ${problem}`, ExitCode.NothingDone, { cause: error });
+/** Locks state_dir and leases_dir (each holds its lock file), creating them first. */
+async function lockDirectories(config: Config): Promise<Lock | undefined> {
+  for (const [key, dir] of [
+    ["state_dir", config.stateDir],
+    ["leases_dir", config.leasesDir],
+  ] as const) {
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const problem =
+        code === "EEXIST" ? "it is not a directory" : code === "ENOTDIR" ? "a part of its path is not a directory" : describe(error);
+      throw new FatalError(`cannot use ${key} ${dir}: ${problem}`, ExitCode.NothingDone, { cause: error });
+    }
   }
+  return acquireLock(config);
 }
 
 /**
@@ -153,6 +186,8 @@ function reportRunError(error: unknown, log: Log | undefined, io: CommandIo): Ex
 
 interface RunSetup {
   readonly config: Config;
+  /** The run's interruption (src/io/interruption.ts). */
+  readonly stop: AbortSignal;
   readonly cli: RunOptions;
   readonly state: StateStore;
   readonly log: Log;
@@ -162,7 +197,7 @@ interface RunSetup {
   readonly bundleFile: string;
 }
 
-async function runWithConfig({ config, cli, state, log, now, progress, bundleFile }: RunSetup): Promise<RunReport> {
+async function runWithConfig({ config, cli, state, log, now, progress, bundleFile, stop }: RunSetup): Promise<RunReport> {
   const key = await loadLeaseKey(config.signingKeyPath);
   if (key.exposed) {
     const fix = "chmod o-rwx it (0640, group inventario-leasegen, is the usual setup)";
@@ -179,14 +214,19 @@ async function runWithConfig({ config, cli, state, log, now, progress, bundleFil
     pass: config.pass,
     timeoutMs: config.httpTimeoutSeconds * 1000,
     extraCa,
+    stop,
   });
+  // Interrupted, the signer stops: batches under way fail, make-lease.sh's process groups are killed.
+  const stopSigning = (): void => void signer.close();
+  stop.addEventListener("abort", stopSigning, { once: true });
   try {
     const policy = { force: cli.force, staleSeconds: config.staleSeconds, maxShrinkPercent: config.maxShrinkPercent };
     const outputs = new OutputStore(config.leasesDir, await state.ownedSchools(), writer);
     const onProgress = progress && ((p: RunProgress) => progress.update(p));
-    const deps = { inventario, signer, outputs, state, log, now, onProgress };
+    const deps = { inventario, signer, outputs, state, log, now, onProgress, stop };
     return await run(deps, { policy, dryRun: cli.dryRun, hostnames: cli.hostnames });
   } finally {
+    stop.removeEventListener("abort", stopSigning);
     inventario.close();
     await Promise.all([signer.close(), writer.close()]);
   }
@@ -202,22 +242,61 @@ async function makeSigner(config: Config, key: LeaseKey, state: StateStore, log:
     scratchParent: state.dir,
     processes,
     timeoutMs: config.biosCryptoTimeoutSeconds * 1000,
-    onStderr: (serial, text) => log.warn({ serial, stderr: text }, `make-lease.sh wrote on stderr for ${serial}`),
+    onStderr: firstFew(
+      STDERR_LINES,
+      (serial, text) => log.warn({ stderr: text }, `make-lease.sh wrote on stderr for ${serial}`, false, { serial }),
+      () => log.warn({}, `make-lease.sh keeps writing on stderr: no more of it is logged in this run`),
+    ),
   });
   if (!signer) throw new FatalError(`make-lease.sh not found in ${config.biosCryptoPath} nor its build/`, ExitCode.NothingDone);
   return signer;
 }
 
+/** make-lease.sh's messages are logged for the first few laptops of a run, not for thousands. */
+const STDERR_LINES = 5;
+
+/** Calls `each` the first `count` times, then `then` once, then nothing. */
+function firstFew<A extends unknown[]>(count: number, each: (...args: A) => void, then: () => void): (...args: A) => void {
+  let calls = 0;
+  return (...args) => {
+    calls += 1;
+    if (calls <= count) each(...args);
+    else if (calls === count + 1) then();
+  };
+}
+
 async function readCaFile(path: string): Promise<string> {
+  const refused = (problem: string): FatalError => new FatalError(`ca_file ${path} ${problem}`, ExitCode.Usage);
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    // A FIFO would hang the start, a device may act when opened: only a regular file is opened
+    // (a link to one is fine), without blocking, and checked again once open.
+    const kind = fileKind(await stat(path));
+    if (kind !== undefined) throw refused(`is not a regular file but ${kind}`);
+    const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const openKind = fileKind(await handle.stat());
+      if (openKind !== undefined) throw refused(`is not a regular file but ${openKind}`);
+      text = await handle.readFile("utf8");
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
+    if (error instanceof FatalError) throw error;
     throw new FatalError(`cannot read ca_file ${path}: ${describe(error)}`, ExitCode.Usage, { cause: error });
   }
   const problem = caFileProblem(text);
-  if (problem !== undefined) throw new FatalError(`ca_file ${path} ${problem}`, ExitCode.Usage);
+  if (problem !== undefined) throw refused(problem);
   return text;
+}
+
+/** What a file that is not a regular file is, in words; undefined for a regular file. */
+function fileKind(info: Stats): string | undefined {
+  if (info.isFile()) return undefined;
+  if (info.isFIFO()) return "a FIFO";
+  if (info.isDirectory()) return "a directory";
+  if (info.isCharacterDevice() || info.isBlockDevice()) return "a device";
+  return info.isSocket() ? "a socket" : "not a file";
 }
 
 function printPlans(report: RunReport, io: CommandIo): void {

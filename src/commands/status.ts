@@ -2,13 +2,12 @@
 // only (no network, no lock), for an operator or a monitoring system.
 import type { Command } from "commander";
 import { isUnknownSchool, type DeploymentStatus } from "../core/deployment-status.js";
-import { parseHostname, type Hostname } from "../core/domain.js";
 import { CheckState, DEFAULT_THRESHOLDS, checkStatus, unknownCheck, type Thresholds } from "../core/status-check.js";
 import { printable, statusDocument, statusText } from "../core/status-output.js";
 import { ExitCode, FatalError, describe } from "../errors.js";
 import { readConfigFile } from "../io/config-file.js";
 import { readDeploymentStatus } from "../io/deployment-reader.js";
-import { configPathOf, type CommandContext, type CommandIo } from "./command.js";
+import { configPathOf, hostnameArguments, type CommandContext, type CommandIo } from "./command.js";
 
 interface StatusOptions {
   readonly json?: boolean;
@@ -16,6 +15,7 @@ interface StatusOptions {
   readonly warning?: string;
   readonly critical?: string;
   readonly maxAge?: string;
+  readonly maxRun?: string;
 }
 
 export function registerStatus(program: Command, ctx: CommandContext): void {
@@ -37,6 +37,10 @@ export function registerStatus(program: Command, ctx: CommandContext): void {
       "--max-age <hours>",
       `with --check: CRITICAL when no run over every school ended with exit 0 or 3 within HOURS (default ${DEFAULT_THRESHOLDS.maxAgeHours})`,
     )
+    .option(
+      "--max-run <hours>",
+      `with --check: WARNING when a run has been in progress for more than HOURS (default ${DEFAULT_THRESHOLDS.maxRunHours}), or than --max-age`,
+    )
     .addHelpText(
       "after",
       `
@@ -50,8 +54,8 @@ With --check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (records unreadable, bad op
 }
 
 async function statusCommand(configPath: string, hosts: readonly string[], opts: StatusOptions, io: CommandIo): Promise<ExitCode> {
-  if (opts.warning ?? opts.critical ?? opts.maxAge)
-    throw new FatalError("--warning, --critical and --max-age go with --check", ExitCode.Usage);
+  if (opts.warning ?? opts.critical ?? opts.maxAge ?? opts.maxRun)
+    throw new FatalError("--warning, --critical, --max-age and --max-run go with --check", ExitCode.Usage);
   const status = await readStatus(configPath, hosts);
   io.out(opts.json ? `${JSON.stringify(statusDocument(status), null, 2)}\n` : statusText(status));
   for (const problem of status.problems) io.err(`inventario-leasegen: cannot read ${problem.file}: ${printable(problem.error)}\n`);
@@ -86,23 +90,11 @@ async function checkCommand(configPath: string, hosts: readonly string[], opts: 
 
 async function readStatus(configPath: string, hosts: readonly string[]): Promise<DeploymentStatus> {
   const config = readConfigFile(configPath);
-  const status = await readDeploymentStatus(config, new Date(), { only: hostnamesOf(hosts) });
+  const status = await readDeploymentStatus(config, new Date(), { only: hostnameArguments(hosts) });
   const unknown = status.schools.filter(isUnknownSchool).map((school) => school.hostname);
   if (unknown.length > 0)
     throw new FatalError(`no such school here (no lease file, checksum or recorded outcome): ${unknown.join(", ")}`, ExitCode.Usage);
   return status;
-}
-
-function hostnamesOf(hosts: readonly string[]): Hostname[] | undefined {
-  if (hosts.length === 0) return undefined;
-  return hosts
-    .flatMap((arg) => arg.split(","))
-    .filter((text) => text !== "")
-    .map((text) => {
-      const hostname = parseHostname(text);
-      if (!hostname.ok) throw new FatalError(hostname.reason, ExitCode.Usage);
-      return hostname.value;
-    });
 }
 
 function thresholdsOf(opts: StatusOptions): Thresholds {
@@ -116,6 +108,7 @@ function thresholdsOf(opts: StatusOptions): Thresholds {
     warningDays: number(opts.warning, "--warning", DEFAULT_THRESHOLDS.warningDays),
     criticalDays: number(opts.critical, "--critical", DEFAULT_THRESHOLDS.criticalDays),
     maxAgeHours: number(opts.maxAge, "--max-age", DEFAULT_THRESHOLDS.maxAgeHours),
+    maxRunHours: number(opts.maxRun, "--max-run", DEFAULT_THRESHOLDS.maxRunHours),
   };
   if (thresholds.criticalDays > thresholds.warningDays) throw new FatalError("--critical must not be more than --warning", ExitCode.Usage);
   return thresholds;

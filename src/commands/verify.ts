@@ -1,9 +1,9 @@
 // `inventario-leasegen verify [--json] [HOST…]`: proves, without the network, that the leases on
-// disk will be accepted (issue 8 §4). Exit 0 when everything holds, 1 when anything is wrong,
-// 2 on a usage or configuration error. Reads only: no lock, no write.
+// disk will be accepted (issue 8 §4). Exit 0 when everything holds (notices, issue 16 §15,
+// alone included), 1 on a problem, 2 on a usage or configuration error. Reads only: no lock, no write.
 import { availableParallelism } from "node:os";
 import type { Command } from "commander";
-import { parseHostname, type Hostname } from "../core/domain.js";
+import type { Hostname } from "../core/domain.js";
 import { verifyExitCode, verifyJson, verifyText } from "../core/verify-report.js";
 import { ExitCode, FatalError } from "../errors.js";
 import { readConfigFile } from "../io/config-file.js";
@@ -11,7 +11,7 @@ import { StateStore } from "../io/state-store.js";
 import { loadPublicKey, type LeasePublicKey } from "../signers/lease-key.js";
 import { LeaseVerifier } from "../signers/lease-verifier.js";
 import { verifyLeases } from "../verify/verify.js";
-import { configPathOf, type CommandContext } from "./command.js";
+import { configPathOf, hostnameArguments, type CommandContext } from "./command.js";
 
 export function registerVerify(program: Command, ctx: CommandContext): void {
   program
@@ -24,21 +24,14 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
       `
 Checks every lease line of every by-school and by-laptop file as the laptop does
 (format, key id, RSA-PSS signature with the recorded UUID, expiry), and the tree.
-Exit status: 0 everything holds, 1 something is wrong, 2 usage or configuration error.`,
+Differences that can neither lock nor unlock a laptop are notices, with the command
+that makes the tree canonical.
+Exit status: 0 everything holds (notices alone included), 1 a problem, 2 usage or
+configuration error.`,
     )
     .action(async (hosts: string[], opts: { json: boolean }, command: Command) => {
-      ctx.setExitCode(await verifyCommand(configPathOf(command), parseHosts(hosts), opts.json, ctx));
+      ctx.setExitCode(await verifyCommand(configPathOf(command), hostnameArguments(hosts), opts.json, ctx));
     });
-}
-
-function parseHosts(args: readonly string[]): Hostname[] | undefined {
-  const texts = args.flatMap((arg) => arg.split(",")).map((text) => text.trim());
-  if (texts.length === 0) return undefined;
-  return texts.map((text) => {
-    const hostname = parseHostname(text);
-    if (!hostname.ok) throw new FatalError(hostname.reason, ExitCode.Usage);
-    return hostname.value;
-  });
 }
 
 async function verifyCommand(configPath: string, hostnames: Hostname[] | undefined, json: boolean, ctx: CommandContext): Promise<ExitCode> {

@@ -6,11 +6,11 @@
 //   no escapes, no inline comments (`pass = abc#def` is `abc#def`);
 // - the last of two lines with the same key wins.
 // Stricter than parseconfig, because a typo must not pass silently (SPEC §6): a line without
-// `=` and a `[section]` line are errors. An error names the line and at most its key part,
-// never a value: the file holds the inventario password.
+// `=` and a `[section]` line are errors. An error about a line without `=` names its number only
+// (it may be the second half of a password quoted across two lines); one about a line with `=`
+// names at most its key part. Never a value: the file holds the inventario password.
 import { parse } from "ini";
-import { ConfigError, keyPart, shownKey } from "./config.js";
-import { quote } from "./domain.js";
+import { ConfigError, shownKey } from "./config.js";
 
 export interface ConfigText {
   /** Each key's value, as written between the quotes. */
@@ -36,7 +36,7 @@ export function parseConfigText(text: string): ConfigText {
       if (stripped === "" || stripped.startsWith("#") || stripped.startsWith(";")) return;
       if (/^\[.*\]$/s.test(stripped)) throw new ConfigError(undefined, `sections ("[…]") are not used in this file`, line);
       const equals = stripped.indexOf("=");
-      if (equals === -1) throw new ConfigError(undefined, missingEquals(stripped), line);
+      if (equals === -1) throw new ConfigError(undefined, `no "=" in this line (expected key = value)`, line);
       const key = rubyStrip(stripped.slice(0, equals));
       if (key === "") throw new ConfigError(undefined, `no key before "="`, line);
       const value = rubyStrip(stripped.slice(equals + 1));
@@ -44,13 +44,6 @@ export function parseConfigText(text: string): ConfigText {
       entries.set(key, { value: QUOTED.exec(value)?.[1] ?? value, line });
     });
   return { values: assemble(entries), lines: new Map([...entries].map(([key, { line }]) => [key, line])) };
-}
-
-/** Names the key part only when more follows it: a line of one word may be a stray password. */
-function missingEquals(line: string): string {
-  const part = keyPart(line);
-  if (part === "" || !/[\s:]/.test(line)) return `no "=" in this line (expected key = value)`;
-  return `no "=" after ${quote(part)} (expected key = value)`;
 }
 
 /**

@@ -1,6 +1,7 @@
 // The configuration (SPEC §6): raw `key = value` pairs in, a typed Config out, or an error
 // naming the key. Reading the file is the shell's job (io/config-file.ts).
 import { quote } from "./domain.js";
+import { obsoleteHookUse } from "./post-hook.js";
 
 export type SignerKind = "native" | "bios-crypto";
 export type LogFormat = "text" | "json";
@@ -24,7 +25,7 @@ export interface Config {
   readonly biosCryptoTimeoutSeconds: number;
   /** Where each run writes its Prometheus metrics (node_exporter's textfile collector). */
   readonly metricsFile: string | undefined;
-  /** A command line run through /bin/sh -c after a run that changed leases_dir. */
+  /** A command line (or a script's path) run through /bin/sh -c after a run that changed leases_dir. */
   readonly postHook: string | undefined;
   readonly postHookTimeoutSeconds: number;
   readonly logFormat: LogFormat;
@@ -45,7 +46,7 @@ export class ConfigError extends Error {
  * The part of a line that an error may show: up to the first space, `=` or `:`, at most 40
  * characters. Never more: in `pass: Tr0ub4dor&3` the rest is a password.
  */
-export function keyPart(text: string): string {
+function keyPart(text: string): string {
   return [...(/^[^\s=:]*/.exec(text)?.[0] ?? "")].slice(0, 40).join("");
 }
 
@@ -125,6 +126,12 @@ export function validateConfig(raw: Raw): Config {
   const logFormat = text("log_format", DEFAULTS.log_format);
   if (logFormat !== "text" && logFormat !== "json") throw new ConfigError("log_format", `key "log_format" must be "text" or "json"`);
   const optional = <T>(key: Key, read: (key: Key) => T): T | undefined => (raw[key] === undefined ? undefined : read(key));
+  const hookCommand = (key: Key): string => {
+    const command = text(key);
+    const obsolete = obsoleteHookUse(command);
+    if (obsolete !== undefined) throw new ConfigError(key, obsolete);
+    return command;
+  };
   return {
     user: text("user"),
     pass: text("pass"),
@@ -140,7 +147,7 @@ export function validateConfig(raw: Raw): Config {
     maxShrinkPercent: integer("max_shrink_percent", 0, 100),
     biosCryptoTimeoutSeconds: integer("bios_crypto_timeout", 1, 86400),
     metricsFile: optional("metrics_file", path),
-    postHook: optional("post_hook", text),
+    postHook: optional("post_hook", hookCommand),
     postHookTimeoutSeconds: integer("post_hook_timeout", 1, 86400),
     logFormat,
   };

@@ -60,6 +60,8 @@ export interface StatusInput {
   /** From leases_dir/stolen.list; undefined when there is none. */
   readonly stolen?: { readonly laptops: number; readonly changedAt: Date } | undefined;
   readonly runInProgress: boolean;
+  /** When the run in progress took the lock. */
+  readonly runStartedAt?: Date | undefined;
   readonly problems: readonly Problem[];
   /** The schools asked about (HOST arguments); undefined for all. */
   readonly only?: ReadonlySet<Hostname> | undefined;
@@ -92,7 +94,15 @@ export interface DeploymentStatus {
   readonly unlisted?: readonly Hostname[] | undefined;
   /** The schools (or other things) that failed or were held at the last run. */
   readonly lastRunFailures: readonly OtherFailure[];
+  /**
+   * What is failing now: each school whose last outcome is failed or held, whichever run it was
+   * (a school stays failed until a run succeeds for it), then the failures that are no school's
+   * still standing (not when asking about some schools).
+   */
+  readonly failures: readonly OtherFailure[];
   readonly runInProgress: boolean;
+  /** When the run in progress took the lock. */
+  readonly runStartedAt?: Date | undefined;
   readonly problems: readonly Problem[];
 }
 
@@ -128,7 +138,9 @@ export function deploymentStatus(input: StatusInput): DeploymentStatus {
     stolen: input.stolen && { ...input.stolen, fetchedAt: record?.stolenListFetchedAt },
     unlisted: listed && onDisk.filter((school) => !listed.has(school.hostname)).map((school) => school.hostname),
     lastRunFailures: lastRunFailures(schools, record?.lastRun, input.only),
+    failures: standingFailures(schools, record, input.only),
     runInProgress: input.runInProgress,
+    runStartedAt: input.runStartedAt,
     problems: input.problems,
   };
 }
@@ -150,6 +162,21 @@ function byUrgency(a: SchoolStatus, b: SchoolStatus): number {
   return rank(a) - rank(b) || time(a) - time(b) || troubled(a) - troubled(b) || byteOrder(a.hostname, b.hostname);
 }
 
+const isTrouble = (last: SchoolRecord | undefined): last is SchoolRecord & { outcome: "failed" | "held" } =>
+  last?.outcome === "failed" || last?.outcome === "held";
+
+function standingFailures(
+  schools: readonly SchoolStatus[],
+  record: RunRecord | undefined,
+  only: ReadonlySet<Hostname> | undefined,
+): OtherFailure[] {
+  const failures: OtherFailure[] = [];
+  for (const school of [...schools].sort((a, b) => byteOrder(a.hostname, b.hostname)))
+    if (isTrouble(school.last)) failures.push({ name: school.hostname, outcome: school.last.outcome, reason: school.last.reason ?? "" });
+  if (only !== undefined) return failures;
+  return [...failures, ...(record?.otherFailures ?? record?.lastRun?.otherFailures ?? [])];
+}
+
 function lastRunFailures(
   schools: readonly SchoolStatus[],
   run: LastRun | undefined,
@@ -157,7 +184,7 @@ function lastRunFailures(
 ): OtherFailure[] {
   if (run === undefined) return [];
   const fromRun = (last: SchoolRecord | undefined): last is SchoolRecord & { outcome: "failed" | "held" } =>
-    last !== undefined && last.at.getTime() === run.startedAt.getTime() && (last.outcome === "failed" || last.outcome === "held");
+    isTrouble(last) && last.at.getTime() === run.startedAt.getTime();
   const failures: OtherFailure[] = [];
   for (const school of [...schools].sort((a, b) => byteOrder(a.hostname, b.hostname)))
     if (fromRun(school.last)) failures.push({ name: school.hostname, outcome: school.last.outcome, reason: school.last.reason ?? "" });

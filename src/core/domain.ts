@@ -19,17 +19,44 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const bad = <T>(reason: string): Parsed<T> => ({ ok: false, reason });
 
-/** Renders untrusted text for an error message: quoted, control characters escaped, bounded. */
-export function quote(text: string): string {
-  const shown = text.length > 80 ? `${text.slice(0, 80)}…` : text;
-  return JSON.stringify(shown);
+/**
+ * Renders untrusted text for a message: quoted, bounded, and escaped as in a JSON string
+ * wherever a character could break the line or make the text display as other text.
+ */
+export function quote(text: string, max = 80): string {
+  return escapeUnsafe(JSON.stringify(shorten(text, max)));
+}
+
+/**
+ * Characters that could break or fake a line on a terminal, or make text display as other text:
+ * C0 and C1 controls and DEL, format characters (U+202E shows the rest of a line reversed, a
+ * zero-width space hides), and the line and paragraph separators U+2028/U+2029.
+ */
+const UNSAFE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r" };
+
+/** Text with every unsafe character escaped as in a JSON string (`\n`, `\u202e`…), on one line. */
+export function escapeUnsafe(text: string): string {
+  return text.replace(UNSAFE, (character) => SHORT_ESCAPES[character] ?? `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/**
+ * The first `max` UTF-16 units of `text` and `…` when it is longer; a surrogate pair is never
+ * split, so what is shown stays valid UTF-8.
+ */
+export function shorten(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = /[\uD800-\uDBFF]/.test(text.charAt(max - 1)) ? max - 1 : max;
+  return `${text.slice(0, cut)}…`;
 }
 
 /** C0 and C1 control characters, DEL included: NUL ends a path, a newline breaks a log line. */
-const isControl = (char: string): boolean => {
-  const code = char.charCodeAt(0);
-  return code < 0x20 || (code >= 0x7f && code <= 0x9f);
-};
+const CONTROL = /\p{Cc}/u;
+/**
+ * Unicode format characters (bidirectional overrides such as U+202E, zero-width ones) and the
+ * line and paragraph separators: a name holding one displays as another name, or reversed.
+ */
+const DECEIVING = /[\p{Cf}\u2028\u2029]/u;
 
 /** NAME_MAX (255) less the longest suffix a school's files add: `.checksum` and a temporary file's `.<10 digits>`. */
 export const MAX_HOSTNAME_BYTES = 255 - ".checksum".length - 11;
@@ -43,7 +70,8 @@ export function parseHostname(text: string): Parsed<Hostname> {
   const refuse = (why: string): Parsed<Hostname> => bad(`hostname ${quote(text)} ${why}`);
   if (text === "" || text === "." || text === "..") return refuse("is not a file name");
   if (text.includes("/")) return refuse("contains a /");
-  if ([...text].some(isControl)) return refuse("contains a control character");
+  if (CONTROL.test(text)) return refuse("contains a control character");
+  if (DECEIVING.test(text)) return refuse("contains a Unicode format, bidirectional or line-separator character");
   if (text.startsWith(".") || text.startsWith("-")) return refuse("starts with . or -");
   if (Buffer.byteLength(text, "utf8") > MAX_HOSTNAME_BYTES)
     return refuse(`is longer than ${MAX_HOSTNAME_BYTES} bytes (its files' names would not fit)`);
@@ -57,10 +85,28 @@ export function parseSerial(text: string): Parsed<Serial> {
   return SERIAL.test(text) ? ok(text as Serial) : bad(`serial ${quote(text)} is not 11 characters A-Z 0-9`);
 }
 
+/**
+ * A serial as inventario lists it, in the school lists and the stolen list alike: trimmed and
+ * upper-cased (leases and the firmware write serials in upper case), then validated.
+ */
+export function parseListedSerial(text: string): Parsed<Serial> {
+  const serial = parseSerial(text.trim().toUpperCase());
+  return serial.ok ? serial : bad(`serial ${quote(text)} is not 11 characters A-Z 0-9`);
+}
+
 const UUID = /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/;
 
 export function parseUuid(text: string): Parsed<Uuid> {
   return UUID.test(text) ? ok(text as Uuid) : bad(`UUID ${quote(text)} is not 36 characters of hex in the 8-4-4-4-12 pattern`);
+}
+
+/**
+ * A UUID as inventario lists it, in either list: whitespace around it trimmed (no UUID holds
+ * any), its case never changed (SPEC §3: the firmware signs the bytes it holds), then validated.
+ */
+export function parseListedUuid(text: string): Parsed<Uuid> {
+  const uuid = parseUuid(text.trim());
+  return uuid.ok ? uuid : bad(`UUID ${quote(text)} is not 36 characters of hex in the 8-4-4-4-12 pattern`);
 }
 
 const EXPIRY = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;

@@ -3,7 +3,12 @@
 // looked at one at a time and none is kept in memory: a laptop file that matches its first school
 // byte for byte costs one map entry, and only the others keep their lines until the end, when
 // every school has been seen.
-import type { Hostname, Serial } from "./domain.js";
+// A laptop file that holds only some of those lines, in any order, cannot lock or unlock a
+// laptop when its serial has one UUID: each line it holds is one a school file holds (checked
+// there) and the laptop uses the one that verifies. That is what the Ruby program left for a
+// serial several schools list (each school's run wrote the file, the last one won): a notice,
+// which forcing any one of those schools puts right (issue 16 §15).
+import { byteOrder, type Hostname, type Serial } from "./domain.js";
 import { serialLeaseText, splitLeaseLines } from "./lease.js";
 import type { LeaseProblem } from "./lease-check.js";
 
@@ -13,10 +18,16 @@ interface UnsettledFile {
   readonly schools: Hostname[];
   /** The distinct lease lines of those schools. */
   readonly lines: Set<string>;
+  /** The UUIDs those schools' records give the serial (none recorded: signed by the Ruby program). */
+  readonly uuids: Set<string>;
+  /** Whether a school's value holds several lines: the serial has several UUIDs. */
+  severalLines: boolean;
 }
 
 export class LaptopFileLedger {
   private readonly firstSchool = new Map<Serial, Hostname>();
+  /** The UUIDs the first school's record gives a serial, if any. */
+  private readonly firstUuids = new Map<Serial, readonly string[]>();
   private readonly unsettled = new Map<Serial, UnsettledFile>();
 
   /** Whether some school seen so far lists `serial`. */
@@ -34,13 +45,23 @@ export class LaptopFileLedger {
   }
 
   /**
-   * One school's value for `serial`, and the serial's laptop file as read now (undefined when
-   * there is none). A missing file is a problem at once; a differing one only once every school
-   * that lists the serial has been seen (see `finish`).
+   * One school's value for `serial`, the UUIDs its record gives the serial (none when it has no
+   * record), and the serial's laptop file as read now (undefined when there is none). A missing
+   * file is a problem at once; a differing one only once every school that lists the serial has
+   * been seen (see `finish`).
    */
-  see(hostname: Hostname, serial: Serial, value: string, file: string | undefined): LeaseProblem | undefined {
+  see(
+    hostname: Hostname,
+    serial: Serial,
+    value: string,
+    file: string | undefined,
+    uuids: readonly string[] = [],
+  ): LeaseProblem | undefined {
     const first = this.firstSchool.get(serial);
-    if (first === undefined) this.firstSchool.set(serial, hostname);
+    if (first === undefined) {
+      this.firstSchool.set(serial, hostname);
+      if (uuids.length > 0) this.firstUuids.set(serial, uuids);
+    }
     if (file === undefined) {
       return first === undefined
         ? { kind: "missing-laptop-file", what: `no by-laptop file, though by-school/${hostname} lists it` }
@@ -51,11 +72,16 @@ export class LaptopFileLedger {
       if (first === undefined && file === value) return undefined;
       // A later school: the first one matched the file exactly, so its lines are the file's.
       const lines = first === undefined ? [] : splitLeaseLines(file);
-      entry = { text: file, schools: first === undefined ? [] : [first], lines: new Set(lines) };
+      const firstUuids = first === undefined ? [] : (this.firstUuids.get(serial) ?? []);
+      const schools = first === undefined ? [] : [first];
+      entry = { text: file, schools, lines: new Set(lines), uuids: new Set(firstUuids), severalLines: lines.length > 1 };
       this.unsettled.set(serial, entry);
     }
     entry.schools.push(hostname);
-    for (const line of splitLeaseLines(value)) entry.lines.add(line);
+    const lines = splitLeaseLines(value);
+    for (const line of lines) entry.lines.add(line);
+    for (const uuid of uuids) entry.uuids.add(uuid);
+    if (lines.length > 1) entry.severalLines = true;
     return undefined;
   }
 
@@ -65,11 +91,35 @@ export class LaptopFileLedger {
     for (const [serial, entry] of this.unsettled) {
       const expected = serialLeaseText([...entry.lines]);
       if (entry.schools.length > 1 && entry.text === expected) continue;
-      problems.push({ serial, problem: { kind: "laptop-file-differs", what: describeDifference(entry, expected) } });
+      const what = describeDifference(entry, expected);
+      problems.push({ serial, problem: isHarmless(entry) ? canonicalNotice(entry, what) : { kind: "laptop-file-differs", what } });
     }
     this.unsettled.clear();
+    this.firstUuids.clear();
     return problems;
   }
+}
+
+/**
+ * Whether a differing laptop file can neither lock nor unlock a laptop: it holds lease lines,
+ * each one a school file holds for the serial, and either all of them (only their order or
+ * repetition differs) or the serial has one UUID (the records give at most one, and no school
+ * holds several lines for it): with several, a missing line may be the only one a laptop can use.
+ */
+function isHarmless(entry: UnsettledFile): boolean {
+  const lines = new Set(splitLeaseLines(entry.text));
+  if (lines.size === 0 || ![...lines].every((line) => entry.lines.has(line))) return false;
+  const oneUuid = entry.uuids.size <= 1 && !entry.severalLines;
+  return lines.size === entry.lines.size || oneUuid;
+}
+
+function canonicalNotice(entry: UnsettledFile, what: string): LeaseProblem {
+  const schools = [...entry.schools].sort(byteOrder);
+  return {
+    kind: "laptop-file-not-canonical",
+    what: `${what}; every line it holds is one a school file holds for it, so no laptop is locked or unlocked by it`,
+    schools: schools.slice(0, 1),
+  };
 }
 
 function describeDifference(entry: UnsettledFile, expected: string): string {

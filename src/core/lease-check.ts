@@ -9,6 +9,7 @@ import { parseLeaseLine, serialLeaseText, signedMessage, splitLeaseLines } from 
 /** What can be wrong, one name each: the names `verify --json` gives. */
 export type ProblemKind =
   | "bad-line"
+  | "lines-not-sorted"
   | "wrong-serial"
   | "wrong-key"
   | "expired"
@@ -17,6 +18,7 @@ export type ProblemKind =
   | "not-canonical"
   | "bad-serial"
   | "laptop-file-differs"
+  | "laptop-file-not-canonical"
   | "missing-laptop-file"
   | "wrong-bucket"
   | "orphan"
@@ -30,6 +32,25 @@ export type ProblemKind =
 export interface LeaseProblem {
   readonly kind: ProblemKind;
   readonly what: string;
+  /** For a notice: the schools whose `--force` makes it canonical. */
+  readonly schools?: readonly string[] | undefined;
+}
+
+/**
+ * What differs from the canonical tree but can neither lock nor unlock a laptop (a reader
+ * takes what it needs and passes over the rest): notices, not problems (issue 16 §15). A
+ * laptop file holding some of its school files' lines, lines out of order, a temporary file, a
+ * laptop file outside its bucket (a reader looks in the right one, checked on its own).
+ */
+const NOTICES: ReadonlySet<ProblemKind> = new Set<ProblemKind>([
+  "lines-not-sorted",
+  "laptop-file-not-canonical",
+  "temporary-file",
+  "wrong-bucket",
+]);
+
+export function isNotice(kind: ProblemKind): boolean {
+  return NOTICES.has(kind);
 }
 
 /** The firmware's "never expires". */
@@ -74,7 +95,10 @@ export function leaseChecker(keyId: string, now: Date): (serial: Serial, text: s
       else lines.push(checked);
     });
     if (pieces.length > 1 && serialLeaseText([...new Set(pieces)]) !== text)
-      problems.push({ kind: "bad-line", what: "its lease lines are not sorted and distinct" });
+      problems.push({
+        kind: "lines-not-sorted",
+        what: "its lease lines are not sorted and distinct (the laptop uses the one that verifies)",
+      });
     return { lines, problems, lineCount: pieces.length };
   };
 }

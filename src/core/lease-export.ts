@@ -63,6 +63,9 @@ export function xoLeaseFile(schools: readonly SchoolExport[]): string {
   return schoolFileText(new Map([...lines].map(([serial, serialLines]) => [serial, serialLeaseText([...serialLines])])));
 }
 
+/** An IPv4 address (numbers and dots), or an IPv6 one (no host name holds a colon). */
+const isIpAddress = (hostname: string): boolean => hostname.includes(":") || /^[0-9]+(\.[0-9]+)*$/.test(hostname);
+
 /**
  * The school server's directory on an xs-activation stick: the first label of its domain, which
  * is what `hostname -d | cut -f1 -d.` prints on it (`escuela1` for
@@ -70,6 +73,8 @@ export function xoLeaseFile(schools: readonly SchoolExport[]): string {
  */
 export function xsActivationName(hostname: Hostname): Parsed<string> {
   const labels = hostname.split(".");
+  // 10.0.0.5 would give "0": a server known by its address has no domain that names its directory.
+  if (isIpAddress(hostname)) return bad(`${hostname} is an IP address, not a name whose domain names its xs-activation directory`);
   if (labels.length < 2) return bad(`${hostname} has no domain part, after which its xs-activation directory is named`);
   const name = parseHostname(labels[1] as string);
   if (!name.ok) return bad(`${hostname}: the first label of its domain cannot name its xs-activation directory: ${name.reason}`);
@@ -110,12 +115,15 @@ export function sha1ManifestText(files: ReadonlyMap<string, string>): string {
     .join("");
 }
 
-/** The files of one school's xs-activation directory, relative to the stick, in writing order. */
-export function xsActivationFiles(dir: XsActivationDir): [path: string, data: string][] {
+/** A school's xs-activation directory, as the directories leading to it from the stick's root. */
+export const xsActivationPath = (dir: XsActivationDir): [string, string] => ["xs-activation", dir.name];
+
+/** The files of one school's xs-activation directory, by name, in writing order (the manifest last). */
+export function xsActivationFiles(dir: XsActivationDir): [name: string, data: string][] {
   const leases = dir.school.text;
   return [
-    [`xs-activation/${dir.name}/leases.sig`, leases],
-    [`xs-activation/${dir.name}/manifest.sha1`, sha1ManifestText(new Map([["leases.sig", leases]]))],
+    ["leases.sig", leases],
+    ["manifest.sha1", sha1ManifestText(new Map([["leases.sig", leases]]))],
   ];
 }
 

@@ -1,11 +1,10 @@
 // What belongs under leases_dir (SPEC §4): school files in by-school/, two-character bucket
 // directories in by-laptop/, each holding the laptop files whose serial ends in its name.
-// Anything else is a problem: a temporary file an interrupted write left (this program's own
-// `.<name>.<pid>-<n>.tmp`, or write-file-atomic's `<name>.<digits>`), or a stray entry.
-// Symbolic links are never followed: a lease file is a regular file the run wrote.
+// Anything else is a problem: a temporary file an interrupted write left (core/temporary-file.ts),
+// or a stray entry. Symbolic links are never followed: a lease file is a regular file the run wrote.
 import { parseHostname, parseSerial, quote, type Hostname, type Serial } from "./domain.js";
 import type { LeaseProblem } from "./lease-check.js";
-import { temporaryFileTarget } from "./temporary-file.js";
+import { schoolTemporaryTarget, temporaryFileTarget, type SchoolDirectory } from "./temporary-file.js";
 
 export type EntryType = "file" | "directory" | "symlink" | "other";
 
@@ -32,14 +31,12 @@ function notRegular(entry: TreeEntry, expected: string): LeaseProblem | undefine
   return undefined;
 }
 
-/**
- * An entry of by-school/. `siblings` are the directory's names: write-file-atomic's temporary
- * file sits beside its target, which keeps it apart from a hostname ending in digits.
- */
-export function classifySchoolEntry(entry: TreeEntry, siblings: ReadonlySet<string>): { hostname: Hostname } | LeaseProblem {
+/** An entry of by-school/: a school's file, unless it is a temporary file (never a school's, see temporary-file.ts). */
+export function classifySchoolEntry(entry: TreeEntry, directory: SchoolDirectory): { hostname: Hostname } | LeaseProblem {
   const hostname = parseHostname(entry.name);
-  const target = (base: string): boolean => siblings.has(base) || (!hostname.ok && parseHostname(base).ok);
-  if (entry.type === "file" && isTemporary(entry.name, target)) return temporary;
+  const target = entry.type === "file" ? schoolTemporaryTarget(entry.name, directory) : undefined;
+  // Its school's forced run sweeps it.
+  if (target !== undefined) return parseHostname(target).ok ? { ...temporary, schools: [target] } : temporary;
   if (!hostname.ok) return stray(`not a school file: ${hostname.reason}`);
   return notRegular(entry, "a school file") ?? { hostname: hostname.value };
 }

@@ -1,7 +1,7 @@
 // The progress of a run, as a terminal shows it in one self-updating line (issue 8 §5): schools
 // done of total, leases signed, the rate, and the time left. The run reports a RunProgress
 // after each school; the line is rendered from it and the time elapsed, nothing else.
-import type { SchoolOutcome } from "./report.js";
+import { signedBy, type SchoolOutcome } from "./report.js";
 
 export interface RunProgress {
   readonly schoolsDone: number;
@@ -14,8 +14,7 @@ export function startProgress(schoolsTotal: number): RunProgress {
 }
 
 export function progressAfter(progress: RunProgress, outcome: SchoolOutcome): RunProgress {
-  const signed = outcome.status === "regenerated" ? outcome.signed : 0;
-  return { ...progress, schoolsDone: progress.schoolsDone + 1, leasesSigned: progress.leasesSigned + signed };
+  return { ...progress, schoolsDone: progress.schoolsDone + 1, leasesSigned: progress.leasesSigned + signedBy(outcome) };
 }
 
 const grouped = (count: number): string => String(Math.round(count)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");

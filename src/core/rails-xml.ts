@@ -1,12 +1,18 @@
 // Reads the XML that Rails' `to_xml` produces into plain values: the root element's name is
 // ignored, `type="array"` makes an array (even of zero or one element), `nil="true"` makes null,
 // any other element is an object of its children or, without children, its decoded text.
+// Rails' `to_xml` never repeats an element of a hash, so a name repeated among the children of
+// an element that is not an array makes the document malformed: read as "the last one wins", a
+// second <serial-number> in a stolen laptop's entry, or a second, empty <serials-uuids>, would
+// silently replace the first.
 //
 // A strict scanner of the subset Rails writes (declaration, elements, attributes, text,
 // character and entity references, comments), not a general XML parser: a no-change run parses
 // every school's answer, and fast-xml-parser with its validator took over 40% of such a run's
 // CPU. The tests check it against fast-xml-parser on the fixtures and on thousands of damaged
 // documents: whatever this accepts, fast-xml-parser accepts and reads to the same values.
+
+import { shorten } from "./domain.js";
 
 export type RailsValue = string | null | RailsValue[] | { [tag: string]: RailsValue };
 
@@ -73,21 +79,23 @@ class Scanner {
       this.at += 2;
       return [name, valueOf(element, this)];
     }
-    if (this.xml[this.at] !== ">") this.fail(`malformed start tag <${name}>`);
+    if (this.xml[this.at] !== ">") this.fail(`malformed start tag ${tag(name)}`);
     this.at += 1;
     this.content(name, element, depth);
     return [name, valueOf(element, this)];
   }
 
   private content(name: string, element: Element, depth: number): void {
+    // The children's names, where they must be distinct (not in an array).
+    const names = element.attributes.get("type") === "array" ? undefined : new Set<string>();
     for (;;) {
       element.text += decodeEntities(this.match(TEXT) ?? "", this);
-      if (this.at >= this.xml.length) this.fail(`<${name}> is not closed`);
+      if (this.at >= this.xml.length) this.fail(`${tag(name)} is not closed`);
       if (this.xml.startsWith("</", this.at)) {
         this.at += 2;
-        if (this.match(NAME) !== name) this.fail(`expected </${name}>`);
+        if (this.match(NAME) !== name) this.fail(`expected ${tag(`/${name}`)}`);
         this.match(SPACE);
-        if (this.xml[this.at] !== ">") this.fail(`malformed end tag </${name}>`);
+        if (this.xml[this.at] !== ">") this.fail(`malformed end tag ${tag(`/${name}`)}`);
         this.at += 1;
         return;
       }
@@ -98,7 +106,10 @@ class Scanner {
       if (this.xml.startsWith("<!", this.at) || this.xml.startsWith("<?", this.at)) {
         this.fail(NOT_RAILS);
       }
-      element.children.push(this.element(depth + 1));
+      const child = this.element(depth + 1);
+      if (names?.has(child[0])) this.fail(`${tag(child[0])} repeated in ${tag(name)}, which is not an array`);
+      names?.add(child[0]);
+      element.children.push(child);
     }
   }
 
@@ -128,6 +139,11 @@ function valueOf(element: Element, scanner: Scanner): RailsValue {
   const object: { [tag: string]: RailsValue } = Object.create(null) as { [tag: string]: RailsValue };
   for (const [tag, value] of element.children) object[tag] = value;
   return object;
+}
+
+/** An element's name as an error shows it: a hostile document's names can be of any length. */
+function tag(name: string): string {
+  return `<${shorten(name, 40)}>`;
 }
 
 const NAMED: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };

@@ -20,7 +20,14 @@ export type SchoolOutcome =
       readonly expiry: string;
       readonly ms: number;
     }
-  | { readonly status: "up to date"; readonly hostname: string; readonly laptops: number; readonly ms: number }
+  | {
+      readonly status: "up to date";
+      readonly hostname: string;
+      readonly laptops: number;
+      /** Listed laptops that get no lease (malformed), told in detail when the school is signed. */
+      readonly skipped?: number | undefined;
+      readonly ms: number;
+    }
   | {
       readonly status: "failed";
       readonly hostname: string;
@@ -29,6 +36,8 @@ export type SchoolOutcome =
       readonly stack?: string | undefined;
       /** Held back by a guard (max_shrink_percent) until --force, rather than broken. */
       readonly held?: boolean | undefined;
+      /** Leases signed for the laptops added to a held school: its files changed. */
+      readonly signed?: number | undefined;
       /** A step of the run rather than a school (the sweep, the school list): `hostname` names it in parentheses. */
       readonly step?: boolean | undefined;
     };
@@ -43,6 +52,8 @@ export interface RunReport {
   readonly removedSchools: readonly string[];
   /** Whether stolen.csv / stolen.list were rewritten. */
   readonly stolenChanged?: boolean | undefined;
+  /** Stopped by a signal: `schools` holds only the schools it finished, and nothing was swept or removed. */
+  readonly interrupted?: boolean | undefined;
   readonly seconds: number;
 }
 
@@ -55,7 +66,7 @@ export interface Summary {
 
 export function summarize(report: RunReport): Summary {
   const count = (status: SchoolOutcome["status"]): number => report.schools.filter((school) => school.status === status).length;
-  const leasesSigned = report.schools.reduce((sum, school) => sum + (school.status === "regenerated" ? school.signed : 0), 0);
+  const leasesSigned = report.schools.reduce((sum, school) => sum + signedBy(school), 0);
   return {
     regenerated: count("regenerated") + count("would regenerate"),
     upToDate: count("up to date"),
@@ -71,6 +82,16 @@ export function exitCodeOf(report: RunReport): ExitCode {
   if (!anyFailure) return ExitCode.Ok;
   const nothingDone = report.stolenError !== undefined && failed === report.schools.length;
   return nothingDone ? ExitCode.NothingDone : ExitCode.SomeFailed;
+}
+
+/** Leases a school's outcome signed: a regenerated school's, and those added to a held one. */
+export function signedBy(school: SchoolOutcome): number {
+  return school.status === "regenerated" || school.status === "failed" ? (school.signed ?? 0) : 0;
+}
+
+/** Whether a school's files changed in the run: regenerated, or held with laptops added. */
+export function schoolChanged(school: SchoolOutcome): boolean {
+  return signedBy(school) > 0 || school.status === "regenerated";
 }
 
 export function summaryLine(report: RunReport): string {

@@ -2,7 +2,9 @@
 // then LF (the README documents every field):
 //   {"version":1,"lastRun":{…}|null,"lastSuccessAt":"<ISO 8601>"|null,"stolenListFetchedAt":…|null,
 //    "listed":{"at":"<ISO>","hostnames":["…"]}|null,
-//    "schools":{"<hostname>":{"outcome":"regenerated|up to date|failed|held","reason":"…"|null,"at":"<ISO>"}}}
+//    "schools":{"<hostname>":{"outcome":"regenerated|up to date|failed|held","reason":"…"|null,"at":"<ISO>"}},
+//    "otherFailures":[{"name":"…","outcome":"failed|held","reason":"…"}]}
+// `otherFailures` and `lastRun.stolenListError` came later: a record without them is still read.
 // A document that is not exactly that is refused, naming why; every hostname is validated.
 import { byteOrder, parseHostname, type Hostname } from "./domain.js";
 import type { LastRun, OtherFailure, RecordedOutcome, RunRecord, SchoolRecord } from "./run-record.js";
@@ -18,6 +20,7 @@ export function lastRunDocument(run: LastRun | undefined): object | null {
     startedAt: iso(run.startedAt),
     finishedAt: iso(run.finishedAt),
     hostnames: run.hostnames ?? null,
+    stolenListError: run.stolenListError ?? null,
     error: run.error ?? null,
   };
 }
@@ -37,6 +40,7 @@ export function runRecordText(record: RunRecord): string {
     stolenListFetchedAt: iso(record.stolenListFetchedAt),
     listed: record.listed ? { at: iso(record.listed.at), hostnames: record.listed.hostnames } : null,
     schools,
+    otherFailures: record.otherFailures ?? record.lastRun?.otherFailures ?? [],
   };
   return `${JSON.stringify(document)}\n`;
 }
@@ -62,17 +66,22 @@ export function readRunRecord(text: string): RunRecord {
     stolenListFetchedAt: read.optionalDate(top["stolenListFetchedAt"], "stolenListFetchedAt"),
     listed: listed && { at: read.date(listed["at"], "listed.at"), hostnames: read.hostnames(listed["hostnames"], "listed.hostnames") },
     schools: readSchools(read, read.object(top["schools"], "schools")),
+    otherFailures: top["otherFailures"] === undefined ? undefined : readOtherFailures(read, top["otherFailures"], "otherFailures"),
   };
+}
+
+function readOtherFailures(read: Reader, value: unknown, what: string): OtherFailure[] {
+  return read.list(value, what).map((item, i): OtherFailure => {
+    const other = read.object(item, `${what}[${i}]`);
+    const outcome = other["outcome"];
+    if (outcome !== "failed" && outcome !== "held") return read.fail(`${what}[${i}]: unknown outcome`);
+    return { name: read.string(other["name"], "name"), outcome, reason: read.string(other["reason"], "reason") };
+  });
 }
 
 function readLastRun(read: Reader, run: Record<string, unknown>): LastRun {
   const count = (key: Count): number => read.count(run[key], `lastRun.${key}`);
-  const others = read.list(run["otherFailures"], "lastRun.otherFailures").map((item, i): OtherFailure => {
-    const other = read.object(item, `lastRun.otherFailures[${i}]`);
-    const outcome = other["outcome"];
-    if (outcome !== "failed" && outcome !== "held") return read.fail(`lastRun.otherFailures[${i}]: unknown outcome`);
-    return { name: read.string(other["name"], "name"), outcome, reason: read.string(other["reason"], "reason") };
-  });
+  const stolenListError = run["stolenListError"];
   return {
     startedAt: read.date(run["startedAt"], "lastRun.startedAt"),
     finishedAt: read.date(run["finishedAt"], "lastRun.finishedAt"),
@@ -86,8 +95,10 @@ function readLastRun(read: Reader, run: Record<string, unknown>): LastRun {
     leasesSigned: count("leasesSigned"),
     removedSchools: count("removedSchools"),
     stolenListFailed: read.boolean(run["stolenListFailed"], "lastRun.stolenListFailed"),
+    stolenListError:
+      stolenListError === undefined || stolenListError === null ? undefined : read.string(stolenListError, "lastRun.stolenListError"),
     error: run["error"] === null ? undefined : read.string(run["error"], "lastRun.error"),
-    otherFailures: others,
+    otherFailures: readOtherFailures(read, run["otherFailures"], "lastRun.otherFailures"),
   };
 }
 

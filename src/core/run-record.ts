@@ -1,6 +1,8 @@
 // What the runs leave for `status`, `status --check` and the metrics: the last run, the last
 // successful one, and each school's outcome at the last run that looked at it; a run limited to
-// some schools keeps the others'. Kept in `state_dir/run-record.json` (run-record-file.ts).
+// some schools, or interrupted, keeps the others'. So a school that failed stays failed until a
+// run succeeds for it, whichever runs came between. Kept in `state_dir/run-record.json`
+// (run-record-file.ts).
 import { byteOrder, parseHostname, type Hostname } from "./domain.js";
 import { summarize, type RunReport, type SchoolOutcome } from "./report.js";
 
@@ -36,7 +38,9 @@ export interface LastRun {
   readonly leasesSigned: number;
   readonly removedSchools: number;
   readonly stolenListFailed: boolean;
-  /** Why the run ended before its schools (exit 4). */
+  /** What went wrong with the stolen list: not fetched, held by the shrink guard, not written. */
+  readonly stolenListError?: string | undefined;
+  /** Why the run ended before its schools (exit 4), or that a signal interrupted it. */
   readonly error?: string | undefined;
   readonly otherFailures: readonly OtherFailure[];
 }
@@ -50,6 +54,12 @@ export interface RunRecord {
   /** The schools inventario listed at the last run over every school. */
   readonly listed?: { readonly at: Date; readonly hostnames: readonly Hostname[] } | undefined;
   readonly schools: ReadonlyMap<Hostname, SchoolRecord>;
+  /**
+   * Failures that are no school's still standing: those of the last run over every school (the
+   * only kind that sees the school list), and of the runs limited to some schools since.
+   * Undefined in a record written before there was this field: the last run's are taken.
+   */
+  readonly otherFailures?: readonly OtherFailure[] | undefined;
 }
 
 export const EMPTY_RUN_RECORD: RunRecord = { schools: new Map() };
@@ -67,7 +77,8 @@ export interface FinishedRun {
 
 /** The record after this run: its own outcomes over the previous ones. */
 export function nextRunRecord(previous: RunRecord, run: FinishedRun): RunRecord {
-  const complete = run.hostnames === undefined;
+  // An interrupted run looked at some schools only, as a limited one does.
+  const complete = run.hostnames === undefined && run.report?.interrupted !== true;
   const successful = complete && (run.exitCode === 0 || run.exitCode === 3);
   const { report } = run;
   if (report === undefined) {
@@ -85,12 +96,14 @@ export function nextRunRecord(previous: RunRecord, run: FinishedRun): RunRecord 
   // A run over every school looked at each one inventario lists; the others are gone from it.
   const schools = complete ? outcomes : new Map([...previous.schools, ...outcomes]);
   for (const hostname of report.removedSchools) schools.delete(hostname as Hostname);
+  const earlierOthers = complete ? [] : (previous.otherFailures ?? previous.lastRun?.otherFailures ?? []);
   return {
     lastRun: lastRunOf(run, outcomes, others),
     lastSuccessAt: successful ? run.finishedAt : previous.lastSuccessAt,
     stolenListFetchedAt: report.stolenError === undefined ? run.startedAt : previous.stolenListFetchedAt,
     listed: complete ? { at: run.startedAt, hostnames: [...outcomes.keys()].sort(byteOrder) } : previous.listed,
     schools,
+    otherFailures: [...earlierOthers.filter((earlier) => !others.some((other) => other.name === earlier.name)), ...others],
   };
 }
 
@@ -123,6 +136,7 @@ function lastRunOf(run: FinishedRun, outcomes: ReadonlyMap<Hostname, SchoolRecor
     leasesSigned: counts.leasesSigned,
     removedSchools: run.report?.removedSchools.length ?? 0,
     stolenListFailed: run.report?.stolenError !== undefined,
+    stolenListError: run.report?.stolenError,
     error: run.error,
     otherFailures: others,
   };

@@ -1,5 +1,5 @@
 // Decides what to do with one school (SPEC §5), from values only: no disk, no clock, no network.
-import type { Serial } from "./domain.js";
+import { byteOrder, type Serial } from "./domain.js";
 
 export interface Policy {
   /** Regenerate even when up to date, and let a shrink through. */
@@ -31,6 +31,8 @@ export interface PreviousOutput {
   readonly checksumWrittenAt?: Date | undefined;
   /** Serials in the current by-school file; undefined when not read (assume the worst). */
   readonly serials?: ReadonlySet<string> | undefined;
+  /** Of those, the ones added while the school was held (its signed record says): not counted as its own yet. */
+  readonly heldAdded?: ReadonlySet<string> | undefined;
 }
 
 export type RegenerateReason =
@@ -46,17 +48,35 @@ export type RegenerateReason =
 /** A checksum file dated later than this is from a clock that was ahead, not from a run. */
 export const CLOCK_SKEW_SECONDS = 300;
 
+/**
+ * A school whose list would remove more than max_shrink_percent of its laptops at once: the
+ * removals are held (its leases stay, its checksum too, so they stay pending until --force or
+ * the list comes back), while the laptops it lists that its file lacks are added.
+ */
+export interface HeldShrink {
+  readonly action: "hold";
+  readonly reason: "shrink";
+  /** Its laptops before: its file's serials, less those added while held. */
+  readonly previousCount: number;
+  /** How many of them the list drops (not counting stolen ones). */
+  readonly removed: number;
+  /** Listed serials its file lacks: signed and added, in byte order. */
+  readonly added: readonly Serial[];
+}
+
 export type SchoolPlan =
   | { readonly action: "regenerate"; readonly reason: RegenerateReason }
   | { readonly action: "skip"; readonly reason: "up to date" }
-  | { readonly action: "hold"; readonly reason: "shrink"; readonly previousCount: number; readonly newCount: number };
+  | HeldShrink;
 
 export function planSchool(received: ReceivedSchool, previous: PreviousOutput, policy: Policy, now: Date): SchoolPlan {
   const reason = regenerateReason(received, previous, policy, now);
   if (reason === undefined) return { action: "skip", reason: "up to date" };
-  const shrink = previous.serials && !policy.force ? shrinkOf(previous.serials, received) : undefined;
-  if (shrink && shrink.lost * 100 > policy.maxShrinkPercent * shrink.previousCount) {
-    return { action: "hold", reason: "shrink", previousCount: shrink.previousCount, newCount: received.serials.size };
+  const shrink = previous.serials && !policy.force ? shrinkOf(previous.serials, previous.heldAdded, received) : undefined;
+  if (previous.serials && shrink && shrink.lost * 100 > policy.maxShrinkPercent * shrink.previousCount) {
+    const inFile = previous.serials;
+    const added = [...received.serials].filter((serial) => !inFile.has(serial)).sort(byteOrder);
+    return { action: "hold", reason: "shrink", previousCount: shrink.previousCount, removed: shrink.lost, added };
   }
   return { action: "regenerate", reason };
 }
@@ -77,12 +97,24 @@ function regenerateReason(received: ReceivedSchool, previous: PreviousOutput, po
   return undefined;
 }
 
-/** Laptops gone from the school's list; a stolen one is revoked on purpose, not lost by accident. */
-function shrinkOf(before: ReadonlySet<string>, received: ReceivedSchool): { lost: number; previousCount: number } {
+/**
+ * Laptops gone from the school's list; a stolen one is revoked on purpose, not lost by accident.
+ * Laptops added while the school was held are not counted: a full swap, held, must stay held.
+ */
+function shrinkOf(
+  inFile: ReadonlySet<string>,
+  heldAdded: ReadonlySet<string> | undefined,
+  received: ReceivedSchool,
+): { lost: number; previousCount: number } {
   const after: ReadonlySet<string> = received.serials;
   let lost = 0;
-  for (const serial of before) if (!after.has(serial) && !received.stolenList.has(serial)) lost += 1;
-  return { lost, previousCount: before.size };
+  let previousCount = 0;
+  for (const serial of inFile) {
+    if (heldAdded?.has(serial)) continue;
+    previousCount += 1;
+    if (!after.has(serial) && !received.stolenList.has(serial)) lost += 1;
+  }
+  return { lost, previousCount };
 }
 
 /**

@@ -1,11 +1,14 @@
 // `status --check`: the deployment's state as one Monitoring Plugins line
 // (`LEASEGEN OK - … | perfdata`) and exit status, so Nagios, Icinga, Zabbix or Sensu run it as is.
-// CRITICAL: a school's earliest lease expires within `criticalDays`, or no run over every school
-// ended with exit 0 or 3 within `maxAgeHours`. WARNING: an expiry within `warningDays`, or the
-// last run had failures. UNKNOWN: the records cannot be read.
+// CRITICAL: a school's earliest lease expires within `criticalDays`, a school listed at the last
+// run over every school has no school file, or no run over every school ended with exit 0 or 3
+// within `maxAgeHours`. WARNING: an expiry within `warningDays`, a school whose last outcome is a
+// failure (whichever run it was), a last run that could not do its work or was interrupted, or a
+// run that has held the lock for more than `maxRunHours` (or `maxAgeHours`).
+// UNKNOWN: the records cannot be read.
 import { CLOCK_SKEW_SECONDS } from "./school-plan.js";
 import type { DeploymentStatus, SchoolStatus } from "./deployment-status.js";
-import { printable, relativeTime } from "./status-output.js";
+import { printable, relativeTime, shortTime } from "./status-output.js";
 
 export const CheckState = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 } as const;
 export type CheckState = (typeof CheckState)[keyof typeof CheckState];
@@ -14,9 +17,11 @@ export interface Thresholds {
   readonly warningDays: number;
   readonly criticalDays: number;
   readonly maxAgeHours: number;
+  /** A run that holds the lock longer is suspicious: a hook, make-lease.sh or inventario hanging. */
+  readonly maxRunHours: number;
 }
 
-export const DEFAULT_THRESHOLDS: Thresholds = { warningDays: 7, criticalDays: 3, maxAgeHours: 24 };
+export const DEFAULT_THRESHOLDS: Thresholds = { warningDays: 7, criticalDays: 3, maxAgeHours: 24, maxRunHours: 1 };
 
 export interface CheckResult {
   readonly state: CheckState;
@@ -45,8 +50,17 @@ export function checkStatus(status: DeploymentStatus, thresholds: Thresholds): C
     const first = problems[0] as (typeof problems)[number];
     return unknownCheck(`cannot read ${first.file}: ${first.error}${more}`);
   }
-  const critical = [...expiring(status.schools, -Infinity, thresholds.criticalDays), ...staleRuns(status, thresholds)];
-  const warning = [...expiring(status.schools, thresholds.criticalDays, thresholds.warningDays), ...lastRunTrouble(status)];
+  const critical = [
+    ...expiring(status.schools, -Infinity, thresholds.criticalDays),
+    ...withoutSchoolFile(status.schools),
+    ...staleRuns(status, thresholds),
+  ];
+  const warning = [
+    ...expiring(status.schools, thresholds.criticalDays, thresholds.warningDays),
+    ...standingFailures(status),
+    ...lastRunTrouble(status),
+    ...longRun(status, thresholds),
+  ];
   const state = critical.length > 0 ? CheckState.CRITICAL : warning.length > 0 ? CheckState.WARNING : CheckState.OK;
   const text = state === CheckState.OK ? healthy(status) : [...critical, ...warning].join("; ");
   return checkLine(state, printable(text), perfdata(status, thresholds));
@@ -67,6 +81,16 @@ function expiring(schools: readonly SchoolStatus[], from: number, to: number): s
   return [`${hits.length} school${hits.length > 1 ? "s" : ""} with leases expiring within ${to} days: ${firstFew(names)}`];
 }
 
+/** Schools listed at the last run over every school that have no school file: their laptops get no lease. */
+function withoutSchoolFile(schools: readonly SchoolStatus[]): string[] {
+  const names = schools
+    .filter((school) => school.listed === true && school.leases === undefined && !school.unreadable)
+    .map((s) => s.hostname);
+  if (names.length === 0) return [];
+  const count = names.length === 1 ? "1 school" : `${names.length} schools`;
+  return [`${count} listed at the last run without a school file (leases_dir moved or its files deleted?): ${firstFew(names)}`];
+}
+
 function staleRuns(status: DeploymentStatus, thresholds: Thresholds): string[] {
   const success = status.lastSuccessAt;
   if (success === undefined) return ["no successful run recorded (never run here, or not since the Ruby program)"];
@@ -79,16 +103,45 @@ function staleRuns(status: DeploymentStatus, thresholds: Thresholds): string[] {
     : [];
 }
 
+/** Schools whose last outcome is a failure or a hold, whichever run it was, and failures that are no school's. */
+function standingFailures(status: DeploymentStatus): string[] {
+  const named = (outcome: "failed" | "held"): string[] =>
+    status.failures.filter((failure) => failure.outcome === outcome).map((failure) => failure.name);
+  const failed = named("failed");
+  const held = named("held");
+  return [
+    ...(failed.length > 0 ? [`${failed.length} failed: ${firstFew(failed)}`] : []),
+    ...(held.length > 0 ? [`${held.length} held until --force: ${firstFew(held)}`] : []),
+  ];
+}
+
 function lastRunTrouble(status: DeploymentStatus): string[] {
   const run = status.lastRun;
   const trouble: string[] = [];
-  const failed = status.lastRunFailures.filter((failure) => failure.outcome === "failed").map((failure) => failure.name);
-  const held = status.lastRunFailures.filter((failure) => failure.outcome === "held").map((failure) => failure.name);
-  if (failed.length > 0) trouble.push(`last run: ${failed.length} failed: ${firstFew(failed)}`);
-  if (held.length > 0) trouble.push(`last run: ${held.length} held until --force: ${firstFew(held)}`);
-  if (run?.error !== undefined) trouble.push(`last run did nothing (exit ${run.exitCode}): ${run.error}`);
-  if (run?.stolenListFailed) trouble.push("last run could not fetch the stolen list");
+  // 128 + a signal's number: interrupted by it (SIGTERM: 143).
+  if (run?.error !== undefined)
+    trouble.push(
+      run.exitCode > 128 ? `last run ${run.error} (exit ${run.exitCode})` : `last run did nothing (exit ${run.exitCode}): ${run.error}`,
+    );
+  if (run?.stolenListFailed) trouble.push(`last run: ${run.stolenListError ?? "could not fetch the stolen list"}`);
   return trouble;
+}
+
+/** The run in progress, if it has held the lock too long (a stuck run also keeps every later run out). */
+function longRun(status: DeploymentStatus, thresholds: Thresholds): string[] {
+  const since = status.runStartedAt;
+  const limitHours = Math.min(thresholds.maxRunHours, thresholds.maxAgeHours);
+  const seconds = since === undefined ? 0 : (status.now.getTime() - since.getTime()) / 1000;
+  if (since === undefined || seconds <= limitHours * 3600) return [];
+  const held =
+    seconds < 120
+      ? `${Math.round(seconds)} s`
+      : seconds < 5400
+        ? `${Math.round(seconds / 60)} min`
+        : `${(seconds / 3600).toFixed(1)} hours`;
+  return [
+    `a run has been in progress for ${held} (since ${shortTime(since)}; max ${limitHours} hours): is a hook, make-lease.sh or inventario hanging?`,
+  ];
 }
 
 function healthy(status: DeploymentStatus): string {
@@ -105,7 +158,7 @@ function perfdata(status: DeploymentStatus, thresholds: Thresholds): string[] {
   const first = status.schools.find((school) => school.daysLeft !== undefined);
   // `N:` alerts below N: fewer days left than the threshold.
   if (first) data.push(`earliest_expiry_days=${round(first.daysLeft as number)};${thresholds.warningDays}:;${thresholds.criticalDays}:`);
-  const failures = status.lastRunFailures;
+  const failures = status.failures;
   data.push(`failed=${failures.filter((f) => f.outcome === "failed").length};;;0`);
   data.push(`held=${failures.filter((f) => f.outcome === "held").length};;;0`);
   if (status.lastSuccessAt) {

@@ -1,6 +1,7 @@
 // What `status` prints: a table of the schools, most urgent first, then the deployment's totals,
 // its last run, its stolen list and the schools inventario dropped; or the same as one JSON
 // document (`--json`, documented in the README). Times are UTC, as lease expiries are.
+import { nameInMessage } from "./log-line.js";
 import type { DeploymentStatus, SchoolStatus } from "./deployment-status.js";
 import { lastRunDocument, schoolRecordDocument } from "./run-record-file.js";
 import type { LastRun, SchoolRecord } from "./run-record.js";
@@ -31,17 +32,17 @@ export function relativeTime(date: Date, now: Date): string {
   return ms >= 0 ? `${span} ago` : `in ${span}`;
 }
 
-/** Text from a state file or inventario, made safe for one line of a terminal. */
+/** Text from a state file or inventario, made safe for one line of a terminal (U+202E would reverse it). */
 export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
+  return text.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, "?");
 }
 
 export function outcomeText(hostname: string, last: SchoolRecord | undefined, listed: boolean | undefined): string {
   const dropped = listed === false ? "; not listed by inventario any more" : "";
   if (last === undefined) return `unknown (no run recorded)${dropped}`;
-  // A failure's message starts with the hostname, already in the first column.
-  const reason = last.reason?.startsWith(`${hostname}: `) ? last.reason.slice(hostname.length + 2) : last.reason;
+  // A failure's message starts with the hostname (as messages show it), already in the first column.
+  const prefix = `${nameInMessage(hostname)}: `;
+  const reason = last.reason?.startsWith(prefix) ? last.reason.slice(prefix.length) : last.reason;
   const why = reason === undefined ? "" : last.outcome === "regenerated" ? ` (${reason})` : `: ${reason}`;
   return printable(`${last.outcome}${why}, ${shortTime(last.at)}${dropped}`);
 }
@@ -82,10 +83,11 @@ export function lastRunText(run: LastRun, now: Date): string {
   const seconds = (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000;
   const limited = run.hostnames ? `, limited to ${run.hostnames.join(",")}` : "";
   const forced = run.force ? ", --force" : "";
-  const meaning = EXIT_MEANINGS[run.exitCode] ?? "unknown";
-  const counts = run.error
-    ? printable(run.error)
-    : `${run.regenerated} regenerated, ${run.upToDate} up to date, ${run.failed} failed (${run.held} held), ${run.leasesSigned} leases signed${run.stolenListFailed ? ", stolen list failed" : ""}`;
+  // 128 + a signal's number: a run interrupted by it, which still reports what it finished.
+  const interrupted = run.exitCode > 128;
+  const meaning = EXIT_MEANINGS[run.exitCode] ?? (interrupted ? "interrupted" : "unknown");
+  const done = `${run.regenerated} regenerated, ${run.upToDate} up to date, ${run.failed} failed (${run.held} held), ${run.leasesSigned} leases signed${run.stolenListFailed ? ", stolen list failed" : ""}`;
+  const counts = run.error === undefined ? done : printable(interrupted ? `${run.error}: ${done}` : run.error);
   return (
     printable(
       `${shortTime(run.finishedAt)} (${relativeTime(run.finishedAt, now)}), ${seconds.toFixed(1)} s${forced}${limited}, exit ${run.exitCode} (${meaning}): `,
@@ -115,7 +117,10 @@ export function statusText(status: DeploymentStatus): string {
   lines.push(
     `Files of schools inventario no longer lists: ${unlisted === undefined ? "unknown until a run over every school" : unlisted.length === 0 ? "none" : unlisted.join(", ")}`,
   );
-  if (status.runInProgress) lines.push("A run is in progress: what it has not finished yet is not shown.");
+  if (status.runInProgress) {
+    const since = status.runStartedAt && ` (started ${shortTime(status.runStartedAt)}, ${relativeTime(status.runStartedAt, now)})`;
+    lines.push(`A run is in progress${since ?? ""}: what it has not finished yet is not shown.`);
+  }
   return `${lines.join("\n")}\n`;
 }
 
@@ -154,7 +159,9 @@ export function statusDocument(status: DeploymentStatus): object {
       : null,
     unlisted: status.unlisted ?? null,
     lastRunFailures: status.lastRunFailures,
+    failures: status.failures,
     runInProgress: status.runInProgress,
+    runStartedAt: iso(status.runStartedAt),
     problems: status.problems,
   };
 }

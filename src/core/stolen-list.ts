@@ -1,6 +1,6 @@
 // The stolen list as inventario sent it, validated, and the two files written from it.
 import type { RawLaptop } from "./inventario-answers.js";
-import { parseSerial, parseUuid, type Serial } from "./domain.js";
+import { parseListedSerial, parseListedUuid, parseSerial, type Serial } from "./domain.js";
 import type { RejectedLaptop } from "./laptop-selection.js";
 
 export interface StolenLaptop {
@@ -15,20 +15,21 @@ export interface StolenList {
 }
 
 /**
- * Keeps inventario's order. Serials are compared as leases write them, in upper case, so that
- * `shc00000052` still stops SHC00000052's lease; what is not a serial even then can match no lease.
+ * Keeps inventario's order. Serials and UUIDs are read as in a school's list (domain.ts):
+ * `shc00000052` still stops SHC00000052's lease; what is not a serial even then can match no
+ * lease and is left out; an entry whose UUID is not one is listed without it.
  */
 export function validateStolenList(received: readonly RawLaptop[]): StolenList {
   const laptops: StolenLaptop[] = [];
   const rejected: RejectedLaptop[] = [];
   for (const raw of received) {
-    const serial = parseSerial(raw.serial.trim().toUpperCase());
+    const serial = parseListedSerial(raw.serial);
     if (!serial.ok) {
-      rejected.push({ serial: raw.serial, reason: serial.reason });
+      rejected.push({ serial: raw.serial, uuid: raw.uuid, problem: "bad serial" });
       continue;
     }
-    const uuid = raw.uuid === null ? undefined : parseUuid(raw.uuid);
-    if (uuid && !uuid.ok) rejected.push({ serial: raw.serial, reason: `${uuid.reason}; listed without UUID` });
+    const uuid = raw.uuid === null ? undefined : parseListedUuid(raw.uuid);
+    if (uuid && !uuid.ok) rejected.push({ serial: serial.value, uuid: raw.uuid, problem: "bad UUID" });
     laptops.push({ serial: serial.value, uuid: uuid?.ok ? uuid.value : "" });
   }
   return { laptops, rejected };
@@ -36,7 +37,14 @@ export function validateStolenList(received: readonly RawLaptop[]): StolenList {
 
 export type StolenListPlan =
   | { readonly action: "apply"; readonly serials: ReadonlySet<Serial> }
-  | { readonly action: "hold"; readonly serials: ReadonlySet<Serial>; readonly previousCount: number; readonly newCount: number };
+  | {
+      readonly action: "hold";
+      readonly serials: ReadonlySet<Serial>;
+      readonly previousCount: number;
+      readonly newCount: number;
+      /** Entries of the previous list that the new one would drop. */
+      readonly dropped: number;
+    };
 
 /**
  * A list that loses more than `maxShrinkPercent` of its entries at once (emptied by accident,
@@ -52,7 +60,7 @@ export function planStolenList(
   let dropped = 0;
   for (const serial of previous) if (!received.has(serial)) dropped += 1;
   if (dropped * 100 <= policy.maxShrinkPercent * previous.size) return { action: "apply", serials: received };
-  return { action: "hold", serials: new Set([...previous, ...received]), previousCount: previous.size, newCount: received.size };
+  return { action: "hold", serials: new Set([...previous, ...received]), previousCount: previous.size, newCount: received.size, dropped };
 }
 
 /** `stolen.csv`: `SN,UUID` per line. */

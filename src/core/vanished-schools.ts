@@ -15,3 +15,28 @@ export function planVanishedSchools(existing: readonly Hostname[], listed: reado
   const tooMany = vanished.length * 100 > policy.maxShrinkPercent * existing.length;
   return tooMany && !policy.force ? { action: "hold", vanished, existing: existing.length } : { action: "remove", vanished };
 }
+
+/** What is known of a vanished school's by-school file, and of what this state_dir last wrote there. */
+export interface VanishedSchoolFiles {
+  /** The file now: undefined when there is none; its digest undefined when it cannot be read. */
+  readonly file?: { readonly sha256: string | undefined; readonly modifiedAt: Date } | undefined;
+  /** From the school's signed record: the digest of the file this state_dir last wrote. */
+  readonly writtenSha256?: string | undefined;
+  /** Its checksum file's time: written after the school file, by this program and the Ruby one. */
+  readonly checksumWrittenAt?: Date | undefined;
+}
+
+/**
+ * Whether a vanished school's files are still what this state_dir last wrote, so that removing
+ * them removes nothing of another configuration's (a school that moved to one on the same
+ * leases_dir is signed there). The record's digest says it; without one (a record from before
+ * it was kept, or the Ruby program's state) a file no newer than the checksum file is ours.
+ */
+export function stillWrittenHere(files: VanishedSchoolFiles): boolean {
+  const { file } = files;
+  if (file === undefined) return true;
+  if (files.writtenSha256 !== undefined) return file.sha256 === files.writtenSha256;
+  return (
+    files.checksumWrittenAt !== undefined && file.sha256 !== undefined && file.modifiedAt.getTime() <= files.checksumWrittenAt.getTime()
+  );
+}

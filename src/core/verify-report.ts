@@ -1,5 +1,8 @@
 // What `verify` found, and how it is told: one line per problem naming the file, the serial and
-// what is wrong, then a summary; or one JSON document (`--json`, documented in the README).
+// what is wrong, one per notice (a difference from the canonical tree that can neither lock nor
+// unlock a laptop), then a summary with the command that makes the tree canonical; or one JSON
+// document (`--json`, documented in the README). Only problems make the exit status 1.
+import { byteOrder, escapeUnsafe } from "./domain.js";
 import type { LeaseProblem, ProblemKind } from "./lease-check.js";
 
 export interface VerifyProblem extends LeaseProblem {
@@ -27,6 +30,25 @@ export interface VerifyReport {
   readonly unrecordedSchools: readonly UnrecordedSchool[];
   readonly stolen: number;
   readonly problems: readonly VerifyProblem[];
+  readonly notices: readonly VerifyProblem[];
+  /** The command that makes the tree canonical; undefined without notices. */
+  readonly canonicalCommand?: string | undefined;
+}
+
+/** Beyond this many schools to force, forcing every school is the simpler command. */
+const FEW_SCHOOLS = 10;
+
+/**
+ * The command that puts the notices right: forcing the schools they name (a forced school's run
+ * writes its laptop files with every school's lines, and its sweep removes temporary and
+ * misplaced files, which `anySchool` stands for when no notice names a school).
+ */
+export function canonicalCommand(notices: readonly VerifyProblem[], anySchool: string | undefined): string | undefined {
+  if (notices.length === 0) return undefined;
+  const named = [...new Set(notices.flatMap((notice) => notice.schools ?? []))].sort(byteOrder);
+  const schools = named.length > 0 ? named : anySchool === undefined ? [] : [anySchool];
+  if (schools.length === 0 || schools.length > FEW_SCHOOLS) return "inventario-leasegen --force";
+  return `inventario-leasegen --force ${schools.join(",")}`;
 }
 
 /** Problems in a stable order, whatever order the checks finished in: by file, then serial. */
@@ -35,19 +57,23 @@ export function sortProblems(problems: readonly VerifyProblem[]): VerifyProblem[
   return [...problems].sort((a, b) => order(a.file, b.file) || order(a.serial ?? "", b.serial ?? ""));
 }
 
-/** 0 when everything holds; 1 when anything is wrong. Unchecked signatures alone are not wrong. */
+/** 0 when everything holds; 1 when anything is wrong. Unchecked signatures and notices alone are not wrong. */
 export function verifyExitCode(report: VerifyReport): 0 | 1 {
   return report.problems.length === 0 ? 0 : 1;
 }
 
 /** A path from disk, shown on one line whatever bytes its name holds. */
 function shown(path: string): string {
-  const json = JSON.stringify(path);
+  const json = escapeUnsafe(JSON.stringify(path));
   return json === `"${path}"` ? path : json;
 }
 
 export function problemLine(problem: VerifyProblem): string {
   return `${shown(problem.file)}: ${problem.serial === undefined ? "" : `${problem.serial}: `}${problem.what}`;
+}
+
+export function noticeLine(notice: VerifyProblem): string {
+  return `${shown(notice.file)}: ${notice.serial === undefined ? "" : `${notice.serial}: `}notice: ${notice.what}`;
 }
 
 const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? "" : "s"}`;
@@ -66,18 +92,22 @@ export function verifySummary(report: VerifyReport): string[] {
       `signature not checked for ${plural(report.signaturesNotChecked, "lease line")}: no record of the UUIDs they were signed for (leases from the Ruby program?) in ${plural(report.unrecordedSchools.length, "school")}: ${first.join(", ")}${more}; run inventario-leasegen --force HOST once for each to record them`,
     );
   }
+  if (report.notices.length > 0) {
+    const fix = report.canonicalCommand === undefined ? "" : `; ${report.canonicalCommand} makes the tree canonical`;
+    lines.push(`${plural(report.notices.length, "notice")}: differences that can neither lock nor unlock a laptop${fix}`);
+  }
   lines.push(report.problems.length === 0 ? "OK: every lease will be accepted" : `FAILED: ${plural(report.problems.length, "problem")}`);
   return lines;
 }
 
 export function verifyText(report: VerifyReport): string {
-  return [...report.problems.map(problemLine), ...verifySummary(report)].map((line) => `${line}\n`).join("");
+  return [...report.problems.map(problemLine), ...report.notices.map(noticeLine), ...verifySummary(report)]
+    .map((line) => `${line}\n`)
+    .join("");
 }
 
 /** The `--json` document. */
 export function verifyJson(report: VerifyReport): string {
-  const counts = new Map<ProblemKind, number>();
-  for (const problem of report.problems) counts.set(problem.kind, (counts.get(problem.kind) ?? 0) + 1);
   const document = {
     ok: report.problems.length === 0,
     leasesDir: report.leasesDir,
@@ -90,13 +120,21 @@ export function verifyJson(report: VerifyReport): string {
     signaturesNotChecked: report.signaturesNotChecked,
     unrecordedSchools: report.unrecordedSchools,
     stolen: report.stolen,
-    problemCounts: Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : 1))),
-    problems: report.problems.map((problem) => ({
-      file: problem.file,
-      serial: problem.serial ?? null,
-      kind: problem.kind,
-      what: problem.what,
-    })),
+    problemCounts: countsByKind(report.problems),
+    problems: report.problems.map(findingJson),
+    noticeCounts: countsByKind(report.notices),
+    notices: report.notices.map((notice) => ({ ...findingJson(notice), schools: notice.schools ?? [] })),
+    canonicalCommand: report.canonicalCommand ?? null,
   };
   return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+function findingJson(found: VerifyProblem): { file: string; serial: string | null; kind: ProblemKind; what: string } {
+  return { file: found.file, serial: found.serial ?? null, kind: found.kind, what: found.what };
+}
+
+function countsByKind(found: readonly VerifyProblem[]): Record<string, number> {
+  const counts = new Map<ProblemKind, number>();
+  for (const item of found) counts.set(item.kind, (counts.get(item.kind) ?? 0) + 1);
+  return Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : 1)));
 }

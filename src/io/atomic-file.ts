@@ -1,80 +1,94 @@
-// The one way this program replaces a file: write-file-atomic, which writes a temporary file
-// `<name>.<number>` in the same directory, fsyncs it and renames it over the old one, so a reader
-// (or a run killed with -9) sees the old file or the new one, never a torn one. Around it, only
-// what it does not do itself: the directory fsync that makes the renames durable and never
-// writing through a symbolic link (core/temporary-file.ts recognises what a killed run leaves).
-// Its asynchronous form serves single files; its synchronous form, many files on the writer
+// The one way this program replaces a file: the bytes go to a new temporary file in the same
+// directory, are fsynced, and the temporary file is renamed over the target, so a reader (or a
+// run killed with -9) sees the old file or the new one, never a torn one; then the directory is
+// fsynced, which makes the renames durable. rename(2) replaces a symbolic link in the target's
+// place, never writing through it.
+//
+// The temporary file is `.<name>.<pid>-<n>.tmp` (core/temporary-file.ts): no school, laptop or
+// state file can have a name starting with ".", so the sweep never takes a school's file for
+// one (write-file-atomic's `<name>.<number>` is a name a school may have, and it cannot be
+// changed). It is created with O_EXCL|O_NOFOLLOW: whatever is already at that name, a file or
+// a link, is never reused or followed; the next number is tried instead.
+// The asynchronous form serves single files; the synchronous one, many files on the writer
 // threads (file-writer.ts), where one file's steps do not queue behind other files' fsyncs.
-import { realpathSync, unlinkSync } from "node:fs";
-import { mkdir, open, realpath, unlink } from "node:fs/promises";
+import { closeSync, constants, fsyncSync, openSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdir, open, rename, rm, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import writeFileAtomic from "write-file-atomic";
+import { threadId } from "node:worker_threads";
 import { eachLimited } from "./each-limited.js";
 
-/** An explicit mode and owner spare write-file-atomic a stat of the old file per write. */
-const OPTIONS = { mode: 0o644, chown: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 } } as const;
+/** Created, never reused, never through a link; 0644 under the program's umask of 022 (index.ts). */
+const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+const MODE = 0o644;
+/** Names tried before giving up: only files left by other processes of the same pid are in the way. */
+const ATTEMPTS = 100;
 
-class LinkInTheWay extends Error {}
+/** Unique within the process: the writer threads share its pid. */
+let written = threadId * 2 ** 32;
 
-/**
- * write-file-atomic resolves the target's real path: a link at `path` would have it write the
- * link's target. Its temporary file's name shows where it is about to write; if that is not
- * here, this throws, and the caller removes the link and writes again. "Here" is the real path,
- * or `path` as given when there is nothing to resolve yet (a new file: then a directory on the
- * way may be a link, as a leases_dir on another disk often is).
- */
-function writeOptions(path: string, realDir: string): writeFileAtomic.Options {
-  const here = [`${join(realDir, basename(path))}.`, `${path}.`];
-  const tmpfileCreated = (tmp: string): void => {
-    if (!here.some((prefix) => tmp.startsWith(prefix) && /^\d+$/.test(tmp.slice(prefix.length)))) throw new LinkInTheWay();
-  };
-  return { ...OPTIONS, tmpfileCreated };
+function temporaryPath(path: string): string {
+  written += 1;
+  return join(dirname(path), `.${basename(path)}.${process.pid}-${written}.tmp`);
 }
 
-/** Real paths of the directories written to, resolved once each (per thread). */
-const realDirectories = new Map<string, Promise<string>>();
-const realDirectoriesSync = new Map<string, string>();
-
-function realDirectory(dir: string): Promise<string> {
-  let real = realDirectories.get(dir);
-  if (!real) {
-    real = realpath(dir);
-    realDirectories.set(dir, real);
-    real.catch(() => realDirectories.delete(dir));
-  }
-  return real;
-}
-
-function realDirectorySync(dir: string): string {
-  let real = realDirectoriesSync.get(dir);
-  if (real === undefined) {
-    real = realpathSync(dir);
-    realDirectoriesSync.set(dir, real);
-  }
-  return real;
-}
+const inTheWay = (error: unknown): boolean => {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "EEXIST" || code === "ELOOP";
+};
 
 /** Replaces `path` with `data` (mode 0644). A symbolic link in its place is replaced, never written through. */
 export async function replaceFile(path: string, data: string): Promise<void> {
-  const options = writeOptions(path, await realDirectory(dirname(path)));
-  try {
-    await writeFileAtomic(path, data, options);
-  } catch (error) {
-    if (!(error instanceof LinkInTheWay)) throw error;
-    await unlink(path);
-    await writeFileAtomic(path, data, options);
+  for (let attempt = 1; ; attempt += 1) {
+    const temp = temporaryPath(path);
+    let handle: FileHandle;
+    try {
+      handle = await open(temp, CREATE, MODE);
+    } catch (error) {
+      if (inTheWay(error) && attempt < ATTEMPTS) continue;
+      throw error;
+    }
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+      await handle.close();
+      await rename(temp, path);
+      return;
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      await rm(temp, { force: true });
+      throw error;
+    }
   }
 }
 
 /** `replaceFile`, blocking the calling thread: for the writer threads only. */
 export function replaceFileSync(path: string, data: string): void {
-  const options = writeOptions(path, realDirectorySync(dirname(path)));
-  try {
-    writeFileAtomic.sync(path, data, options);
-  } catch (error) {
-    if (!(error instanceof LinkInTheWay)) throw error;
-    unlinkSync(path);
-    writeFileAtomic.sync(path, data, options);
+  for (let attempt = 1; ; attempt += 1) {
+    const temp = temporaryPath(path);
+    let fd: number;
+    try {
+      fd = openSync(temp, CREATE, MODE);
+    } catch (error) {
+      if (inTheWay(error) && attempt < ATTEMPTS) continue;
+      throw error;
+    }
+    try {
+      try {
+        writeFileSync(fd, data);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(temp, path);
+      return;
+    } catch (error) {
+      try {
+        unlinkSync(temp);
+      } catch {
+        // already gone
+      }
+      throw error;
+    }
   }
 }
 

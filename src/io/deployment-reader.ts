@@ -1,6 +1,6 @@
 // Reads what `status` and the metrics show, from local files only: the by-school files, the
-// checksum files' times, the run record, stolen.list, and whether a run holds the lock (probed,
-// never taken). It writes nothing and creates no directory, so it works during a run and for a
+// checksum files' times, the run record, stolen.list, and which run holds the lock since when
+// (never taken). It writes nothing and creates no directory, so it works during a run and for a
 // member of the service group. A file it cannot read becomes a Problem naming it, never a guess.
 import { readFile } from "node:fs/promises";
 import { readSchoolFile } from "../core/canonical-json.js";
@@ -10,7 +10,7 @@ import { byteOrder, type Hostname } from "../core/domain.js";
 import type { RunRecord } from "../core/run-record.js";
 import { describe } from "../errors.js";
 import { eachLimited } from "./each-limited.js";
-import { isLocked } from "./lock.js";
+import { lockHolder } from "./lock.js";
 import { OutputStore } from "./output-store.js";
 import { StateStore } from "./state-store.js";
 
@@ -23,10 +23,11 @@ export interface ReadOptions {
 
 export async function readDeploymentStatus(config: Config, now: Date, options: ReadOptions = {}): Promise<DeploymentStatus> {
   const state = new StateStore(config.stateDir);
-  const outputs = new OutputStore(config.leasesDir, await state.ownedSchools().catch(() => new Set<string>()));
+  const owned = await state.ownedSchools().catch(() => new Set<Hostname>());
+  const outputs = new OutputStore(config.leasesDir, owned);
   const problems: Problem[] = [];
   const record = options.record ?? (await readRecord(state, problems));
-  const hostnames = options.only ?? (await allHostnames(outputs, record, problems));
+  const hostnames = options.only ?? (await allHostnames(outputs, owned, record, problems));
   const schools: SchoolOnDisk[] = [];
   await eachLimited(hostnames, 16, async (hostname) => {
     const [leases, checksum] = await Promise.all([readLeases(outputs, hostname, problems), state.readChecksum(hostname)]);
@@ -34,10 +35,11 @@ export async function readDeploymentStatus(config: Config, now: Date, options: R
   });
   const changedAt = await outputs.stolenListChangedAt();
   const stolen = changedAt && { laptops: (await outputs.readPreviousStolen())?.size ?? 0, changedAt };
-  const runInProgress = await isLocked(config.stateDir);
+  const holder = await lockHolder(config.stateDir);
   problems.sort((a, b) => byteOrder(a.file, b.file));
   const only = options.only && new Set(options.only);
-  return deploymentStatus({ now, staleSeconds: config.staleSeconds, schools, record, stolen, runInProgress, problems, only });
+  const run = { runInProgress: holder !== undefined, runStartedAt: holder?.since };
+  return deploymentStatus({ now, staleSeconds: config.staleSeconds, schools, record, stolen, ...run, problems, only });
 }
 
 async function readRecord(state: StateStore, problems: Problem[]): Promise<RunRecord | undefined> {
@@ -49,13 +51,24 @@ async function readRecord(state: StateStore, problems: Problem[]): Promise<RunRe
   }
 }
 
-/** Every school with a by-school file or a recorded outcome (a listed school may have no file yet). */
-async function allHostnames(outputs: OutputStore, record: RunRecord | undefined, problems: Problem[]): Promise<Hostname[]> {
+/**
+ * Every school of this configuration: those it has a checksum file for (its own or the Ruby
+ * program's), a recorded outcome, or that were listed at its last run over every school; a
+ * listed school may have no file (yet, or any more). Another configuration's school files on
+ * the same leases_dir are not counted.
+ */
+async function allHostnames(
+  outputs: OutputStore,
+  owned: ReadonlySet<Hostname>,
+  record: RunRecord | undefined,
+  problems: Problem[],
+): Promise<Hostname[]> {
   const onDisk = await outputs.schoolHostnames().catch((error: unknown) => {
     problems.push(problemOf(outputs.schoolDir, error));
     return [];
   });
-  return [...new Set([...onDisk, ...(record?.schools.keys() ?? [])])];
+  const recorded = [...(record?.schools.keys() ?? []), ...(record?.listed?.hostnames ?? [])];
+  return [...new Set([...onDisk.filter((hostname) => owned.has(hostname)), ...recorded])];
 }
 
 /** The school file summed up: none if there is none, or `unreadable` (and a Problem naming it). */

@@ -1,8 +1,8 @@
 // Replacing many files at once: a school's laptop files. On writer threads, each replacing its
 // share one file at a time (write-worker.ts); atomic-file.ts's replaceFiles makes the
 // directories durable after, as for files written from this thread.
-// A durable replace mostly waits for its fsync; through libuv's pool, write-file-atomic's dozen
-// other steps per file queued behind the fsyncs of other files, and a run wrote half as fast.
+// A durable replace mostly waits for its fsync; through libuv's pool, each file's other steps
+// queued behind the fsyncs of other files, and a run wrote half as fast.
 import { replaceFiles as replaceDurably, type FileEntries } from "./atomic-file.js";
 import { eachLimited } from "./each-limited.js";
 import { WorkerPool } from "./worker-pool.js";

@@ -1,5 +1,5 @@
 // inventario's API (SPEC §2): GET with Basic auth on every request, Rails XML answers.
-// Redirects are followed by hand, only within the same host, so credentials never leave it.
+// Redirects are followed by hand, only within the configured origin, so credentials never leave it.
 import { createHash } from "node:crypto";
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
@@ -17,6 +17,8 @@ export interface InventarioOptions {
   readonly timeoutMs: number;
   /** PEM text of an extra CA to trust. */
   readonly extraCa?: string | undefined;
+  /** The run's interruption: aborts the requests under way, and fails any later one at once. */
+  readonly stop?: AbortSignal | undefined;
 }
 
 /** The three calls the program makes; an interface so the run can be driven without a server. */
@@ -58,7 +60,8 @@ export class InventarioClient implements Inventario {
 
   async leaseInfo(hostname: Hostname): Promise<LeaseInfo> {
     const path = `school_infos/lease_info.xml?hostname=${encodeURIComponent(hostname)}`;
-    return this.get(`lease info for ${hostname}`, path, readLeaseInfo);
+    // The school's failure names it first (run/school.ts): the call does not name it again.
+    return this.get("lease info", path, readLeaseInfo);
   }
 
   close(): void {
@@ -68,7 +71,9 @@ export class InventarioClient implements Inventario {
 
   /** Fetches and reads one answer; every failure is an InventarioError naming the call. */
   private async get<T>(call: string, path: string, read: (value: RailsValue) => T): Promise<T> {
-    const signal = AbortSignal.timeout(this.options.timeoutMs);
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    const { stop } = this.options;
+    const signal = stop === undefined ? timeout : AbortSignal.any([timeout, stop]);
     const fail = (message: string, status?: number, cause?: unknown): InventarioError =>
       new InventarioError(call, `${call}: ${message}`, status, cause === undefined ? undefined : { cause });
     let body: string;
@@ -78,7 +83,11 @@ export class InventarioClient implements Inventario {
       body = await readBody(response, fail);
     } catch (error) {
       if (error instanceof InventarioError) throw error;
-      const why = signal.aborted ? `no complete answer within ${this.options.timeoutMs / 1000} s` : describe(error);
+      const why = stop?.aborted
+        ? `the run was interrupted by ${String(stop.reason)}`
+        : timeout.aborted
+          ? `no complete answer within ${this.options.timeoutMs / 1000} s`
+          : describe(error);
       throw fail(why, undefined, error);
     }
     try {
@@ -89,7 +98,7 @@ export class InventarioClient implements Inventario {
   }
 
   private async follow(url: URL, signal: AbortSignal, fail: (m: string, s?: number) => InventarioError): Promise<Response> {
-    const origin = this.options.site;
+    const site = this.options.site;
     for (let hops = 0; ; hops += 1) {
       const response = await fetch(url.href, {
         headers: { Accept: "application/xml", Authorization: this.authorization },
@@ -105,13 +114,27 @@ export class InventarioClient implements Inventario {
       }
       response.body?.resume();
       const next = new URL(location, url);
-      const sameHost = next.hostname === origin.hostname;
-      const allowedScheme = next.protocol === url.protocol || (url.protocol === "http:" && next.protocol === "https:");
-      if (!sameHost || !allowedScheme) throw fail(`refusing a redirect to another host or to plain http (${next.origin})`, response.status);
+      const refusal = redirectRefusal(site, url, next);
+      if (refusal !== undefined) throw fail(refusal, response.status);
       if (hops >= MAX_REDIRECTS) throw fail(`more than ${MAX_REDIRECTS} redirects`, response.status);
       url = next;
     }
   }
+}
+
+/**
+ * Why a redirect from `from` to `to` is not followed (the Authorization header goes with every
+ * request), or undefined when it is. Credentials go to the configured site's origin only: its
+ * scheme, host and port, as curl since CVE-2022-27776 (another port may be another service, or
+ * another user's). The one exception is the usual move of a site to TLS: from http to https on
+ * the same host, at the default ports (80 to 443). Never back to plain http.
+ */
+export function redirectRefusal(site: URL, from: URL, to: URL): string | undefined {
+  const where = `${to.protocol}//${to.host}`;
+  if (from.protocol === "https:" && to.protocol !== "https:") return `refusing a redirect to plain http (${where})`;
+  const upgrade = site.protocol === "http:" && site.port === "" && to.protocol === "https:" && to.port === "";
+  if (to.origin === site.origin || (upgrade && to.hostname === site.hostname)) return undefined;
+  return `refusing a redirect to another host, port or scheme (${where}): the credentials go to ${site.origin} only`;
 }
 
 async function readBody(response: Response, fail: (m: string, s?: number) => InventarioError): Promise<string> {

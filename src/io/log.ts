@@ -12,15 +12,20 @@ import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import pino from "pino";
 import type { LogFormat } from "../core/config.js";
-import { oneLine, textLogLine } from "../core/log-line.js";
+import { SAID_IN_MESSAGE, boundedFields, boundedMessage, oneLine, textLogLine } from "../core/log-line.js";
 import { ExitCode, FatalError, describe } from "../errors.js";
 
+/**
+ * Each method takes the event's fields, its message, and `said`: the fields whose values the
+ * message states. The text format leaves those out (a line says a thing once); json keeps all.
+ * Every value and the message are bounded (core/log-line.ts), on stderr too.
+ */
 export interface Log {
-  info(fields: object, message: string): void;
+  info(fields: object, message: string, said?: object): void;
   /** Logged; also shown on stderr when `show` (a warning the operator must act on). */
-  warn(fields: object, message: string, show?: boolean): void;
+  warn(fields: object, message: string, show?: boolean, said?: object): void;
   /** Shown to the operator on stderr, and logged. */
-  error(fields: object, message: string): void;
+  error(fields: object, message: string, said?: object): void;
   /** Closes the file; every line is already written. */
   close(): void;
 }
@@ -46,16 +51,21 @@ export function openLog(file: string | undefined, format: LogFormat, stderr: (li
     },
     destination,
   );
+  const record = (fields: object, said: object): object => {
+    const all = boundedFields({ ...said, ...fields });
+    const saidKeys = Object.keys(said);
+    return format === "text" && saidKeys.length > 0 ? { ...all, [SAID_IN_MESSAGE]: saidKeys } : all;
+  };
   // stderr first: if the log cannot take the line, the operator has still seen it.
   return {
-    info: (fields, message) => logger.info(fields, message),
-    warn: (fields, message, show = false) => {
-      if (show) stderr(oneLine(message));
-      logger.warn(fields, message);
+    info: (fields, message, said = {}) => logger.info(record(fields, said), boundedMessage(message)),
+    warn: (fields, message, show = false, said = {}) => {
+      if (show) stderr(oneLine(boundedMessage(message)));
+      logger.warn(record(fields, said), boundedMessage(message));
     },
-    error: (fields, message) => {
-      stderr(oneLine(message));
-      logger.error(fields, message);
+    error: (fields, message, said = {}) => {
+      stderr(oneLine(boundedMessage(message)));
+      logger.error(record(fields, said), boundedMessage(message));
     },
     close: () => destination.close(),
   };

@@ -4,7 +4,7 @@
 // metrics file is written: bundled with the rest, its 174 KB would add ~10 ms to every start.
 import { readFile } from "node:fs/promises";
 import { RUN_STARTED, runStartedFamily, withFamilyReplaced, type MetricFamily } from "../core/metrics.js";
-import { replaceFile } from "./atomic-file.js";
+import { replaceStateFile } from "./state-file.js";
 
 export async function metricsText(families: readonly MetricFamily[]): Promise<string> {
   const { Gauge, Registry } = await import("prom-client");
@@ -23,7 +23,7 @@ export async function metricsText(families: readonly MetricFamily[]): Promise<st
 
 /** The file's directory must exist (node_exporter's collector directory): it is not created. */
 export async function writeMetricsFile(path: string, families: readonly MetricFamily[]): Promise<void> {
-  await replaceFile(path, await metricsText(families));
+  await replaceStateFile(path, await metricsText(families));
 }
 
 /**
@@ -35,5 +35,5 @@ export async function markRunStarted(path: string, startedAt: Date): Promise<voi
     if (error.code === "ENOENT") return "";
     throw error;
   });
-  await replaceFile(path, withFamilyReplaced(previous, RUN_STARTED, await metricsText([runStartedFamily(startedAt)])));
+  await replaceStateFile(path, withFamilyReplaced(previous, RUN_STARTED, await metricsText([runStartedFamily(startedAt)])));
 }

@@ -12,25 +12,43 @@ import { join } from "node:path";
 import { readSchoolFile, schoolFileText } from "../core/canonical-json.js";
 import { parseHostname, parseSerial, type Hostname, type Serial } from "../core/domain.js";
 import { mergeLeaseTexts } from "../core/lease.js";
+import { nameInMessage } from "../core/log-line.js";
 import { SchoolListing } from "../core/school-listing.js";
+import { schoolFileDigest } from "../core/signed-record.js";
 import { readStolenListText, stolenCsvText, stolenListText, type StolenLaptop } from "../core/stolen-list.js";
 import { ensureDirectories, replaceFile, syncDirectory } from "./atomic-file.js";
 import { inThreadWriter, type FileWriter } from "./file-writer.js";
-import { temporaryFileTarget } from "../core/temporary-file.js";
+import { ownTemporaryTarget, schoolTemporaryTarget, temporaryFileTarget } from "../core/temporary-file.js";
 import { eachLimited } from "./each-limited.js";
 
 export interface PruneResult {
   readonly removed: number;
   /** Stolen laptops taken out of by-school files (of schools that could not be regenerated). */
   readonly revoked: number;
+  /** The schools this state_dir owns whose files were rewritten so, with the digest of each new file. */
+  readonly rewritten: ReadonlyMap<Hostname, string>;
+}
+
+/** A by-school file as it is now: its digest and when it was last written. */
+export interface SchoolFileState {
+  /** Undefined when it is not a regular file that can be read (a link, say). */
+  readonly sha256: string | undefined;
+  readonly modifiedAt: Date;
 }
 
 const STOLEN_FILES = ["stolen.csv", "stolen.list"];
 
+/** What the school files list, which of them could not be read, and which read as school files. */
+interface Listing {
+  readonly listing: SchoolListing;
+  readonly unreadable: string[];
+  readonly schoolFiles: Set<string>;
+}
+
 export class OutputStore {
   readonly schoolDir: string;
   readonly laptopDir: string;
-  private listing: Promise<{ listing: SchoolListing; unreadable: string[] }> | undefined;
+  private listing: Promise<Listing> | undefined;
   /** The schools this run's state_dir has written: the only ones it may remove. */
   private readonly owned: Set<string>;
 
@@ -89,6 +107,14 @@ export class OutputStore {
     }
   }
 
+  /** A school file's digest and time; undefined when there is none. A link is not followed. */
+  async schoolFileState(hostname: Hostname): Promise<SchoolFileState | undefined> {
+    const modifiedAt = (await lstat(this.schoolFile(hostname)).catch(() => undefined))?.mtime;
+    if (modifiedAt === undefined) return undefined;
+    const text = await this.readSchoolFileText(hostname).catch(() => undefined);
+    return { sha256: text === undefined ? undefined : schoolFileDigest(Buffer.from(text, "latin1")), modifiedAt };
+  }
+
   /** Only a stat: deciding that a school is up to date reads none of its leases. */
   async schoolFileExists(hostname: Hostname): Promise<boolean> {
     return (await lstat(this.schoolFile(hostname)).catch(() => undefined))?.isFile() ?? false;
@@ -97,29 +123,46 @@ export class OutputStore {
   /**
    * Laptop files first (each merged with the lines other school files hold for its serial, and
    * those this school no longer lists rewritten without it), then the school file; each set made
-   * durable before the next.
+   * durable before the next. Resolves to the digest of the school file written.
    */
-  async commitSchool(hostname: Hostname, leases: ReadonlyMap<Serial, string>, stolen: ReadonlySet<string>): Promise<void> {
-    const { listing } = await this.getListing();
+  async commitSchool(hostname: Hostname, leases: ReadonlyMap<Serial, string>, stolen: ReadonlySet<string>): Promise<string> {
+    const { listing, schoolFiles } = await this.getListing();
     const serials = [...leases.keys()];
     const dropped = listing.serialsOf(hostname).filter((serial) => !leases.has(serial as Serial) && !stolen.has(serial));
     const laptopFiles = await this.laptopFilesFor(listing, hostname, [...serials, ...dropped], leases);
     await this.writer.replaceFiles(laptopFiles);
     await ensureDirectories([this.schoolFile(hostname)]);
-    await replaceFile(this.schoolFile(hostname), schoolFileText(leases));
+    const text = schoolFileText(leases);
+    await replaceFile(this.schoolFile(hostname), text);
     await syncDirectory(this.schoolDir);
     listing.set(hostname, serials);
+    schoolFiles.add(hostname);
     this.owned.add(hostname);
+    return schoolFileDigest(Buffer.from(text, "utf8"));
+  }
+
+  /**
+   * Adds leases to a school's file, keeping every lease it holds byte for byte but those of
+   * stolen laptops (a school held by the shrink guard).
+   */
+  async addToSchool(hostname: Hostname, added: ReadonlyMap<Serial, string>, stolen: ReadonlySet<string>): Promise<string> {
+    const previous = await this.readSchoolLeases(hostname);
+    if (previous === undefined) throw new Error(`by-school/${hostname} is not a lease file any more`);
+    const leases = new Map<Serial, string>();
+    for (const [serial, text] of previous) if (!stolen.has(serial)) leases.set(serial as Serial, text);
+    for (const [serial, text] of added) leases.set(serial, text);
+    return this.commitSchool(hostname, leases, stolen);
   }
 
   /** Removes a school's file; the laptop files it shared keep the other schools' lines. */
   async removeSchool(hostname: Hostname, stolen: ReadonlySet<string>): Promise<void> {
-    const { listing } = await this.getListing();
+    const { listing, schoolFiles } = await this.getListing();
     const shared = listing.serialsOf(hostname).filter((serial) => !stolen.has(serial));
     const files = await this.laptopFilesFor(listing, hostname, shared, new Map());
     await this.writer.replaceFiles(files);
     await rm(this.schoolFile(hostname), { force: true });
     listing.set(hostname, []);
+    schoolFiles.delete(hostname);
     this.owned.delete(hostname);
   }
 
@@ -156,6 +199,11 @@ export class OutputStore {
       if (texts.length > 0) files.set(this.laptopFile(serial), mergeLeaseTexts(texts));
     }
     return files;
+  }
+
+  /** This state_dir no longer owns `hostname`: its files are left to whoever wrote them. */
+  disown(hostname: Hostname): void {
+    this.owned.delete(hostname);
   }
 
   /** Hostnames that have a school file here, whoever wrote it. */
@@ -205,22 +253,32 @@ export class OutputStore {
    * Takes the stolen laptops out of every school file (a school that failed or was held this
    * run still lists them), leaves under by-laptop/ only the files of serials some school file
    * lists, and removes the temporary files that interrupted writes left. Under by-school/ it
-   * deletes only temporary files of the schools this state_dir owns.
+   * deletes only temporary files of the schools this state_dir owns, never a school's file:
+   * `listed` (every name inventario sent; undefined in a run limited to some schools) is no
+   * temporary file, whatever its shape.
    */
-  async prune(stolen: ReadonlySet<string>): Promise<PruneResult> {
-    const { listing, unreadable } = await this.getListing();
-    const revoked = await this.revokeStolen(listing, stolen);
+  async prune(stolen: ReadonlySet<string>, listed?: ReadonlySet<string>): Promise<PruneResult> {
+    const { listing, unreadable, schoolFiles } = await this.getListing();
+    const { revoked, rewritten } = await this.revokeStolen(listing, stolen);
     // Without knowing what a school lists, no laptop file may be judged orphaned.
     if (unreadable.length > 0) {
       const name = unreadable[0] as string;
-      throw new Error(`by-school/${name} is not a lease file: laptop files are kept; run --force ${name} to rewrite it`);
+      throw new Error(`by-school/${name} is not a lease file: laptop files are kept; run --force ${nameInMessage(name)} to rewrite it`);
     }
     let removed = 0;
     const remove = async (path: string): Promise<void> => {
       await unlink(path);
       removed += 1;
     };
-    for (const name of await listNames(this.schoolDir, "files")) if (this.isOwnTemporary(name)) await remove(join(this.schoolDir, name));
+    const names = await listNames(this.schoolDir, "files");
+    const directory = {
+      names: new Set(names),
+      isSchool: (name: string) => listed === undefined || listed.has(name) || this.owned.has(name) || schoolFiles.has(name),
+    };
+    for (const name of names) {
+      const target = schoolTemporaryTarget(name, directory);
+      if (target !== undefined && this.owned.has(target)) await remove(join(this.schoolDir, name));
+    }
     for (const name of await listNames(this.root, "files")) {
       if (STOLEN_FILES.includes(temporaryFileTarget(name) ?? "")) await remove(join(this.root, name));
     }
@@ -231,14 +289,18 @@ export class OutputStore {
         if (!serial.ok || !listing.has(serial.value) || name.slice(-2) !== bucket) await remove(join(dir, name));
       });
     }
-    return { removed, revoked };
+    return { removed, revoked, rewritten };
   }
 
-  /** Rewrites every school file that lists a stolen laptop without it; resolves to the number taken out. */
-  private async revokeStolen(listing: SchoolListing, stolen: ReadonlySet<string>): Promise<number> {
+  /** Rewrites every school file that lists a stolen laptop without it; resolves to the number taken out, and the digests of our schools' new files. */
+  private async revokeStolen(
+    listing: SchoolListing,
+    stolen: ReadonlySet<string>,
+  ): Promise<{ revoked: number; rewritten: Map<Hostname, string> }> {
     const schools = new Set<string>();
     for (const serial of stolen) for (const school of listing.othersListing(serial, "")) schools.add(school);
     let revoked = 0;
+    const rewritten = new Map<Hostname, string>();
     for (const school of schools) {
       const leases = await this.readSchoolLeases(school);
       if (leases === undefined) continue;
@@ -247,40 +309,40 @@ export class OutputStore {
         leases.delete(serial);
         revoked += 1;
       }
-      await replaceFile(join(this.schoolDir, school), schoolFileText(leases));
+      const text = schoolFileText(leases);
+      await replaceFile(join(this.schoolDir, school), text);
       listing.set(school, [...leases.keys()]);
+      if (this.owned.has(school)) rewritten.set(school as Hostname, schoolFileDigest(Buffer.from(text, "utf8")));
     }
     if (schools.size > 0) await syncDirectory(this.schoolDir);
-    return revoked;
-  }
-
-  /** A temporary file of a school this state_dir owns (and not a school of that name itself). */
-  private isOwnTemporary(name: string): boolean {
-    const target = temporaryFileTarget(name);
-    return target !== undefined && this.owned.has(target) && !this.owned.has(name);
+    return { revoked, rewritten };
   }
 
   /** What every school file lists, read once per run, when the run first changes something. */
-  private getListing(): Promise<{ listing: SchoolListing; unreadable: string[] }> {
+  private getListing(): Promise<Listing> {
     this.listing ??= this.readListing();
     return this.listing;
   }
 
-  private async readListing(): Promise<{ listing: SchoolListing; unreadable: string[] }> {
+  private async readListing(): Promise<Listing> {
     const listing = new SchoolListing();
     const unreadable: string[] = [];
+    const schoolFiles = new Set<string>();
     await eachLimited(await this.schoolFileNames(), 8, async (name) => {
       const leases = await this.readSchoolLeases(name);
-      if (leases) listing.set(name, [...leases.keys()]);
+      if (leases) {
+        listing.set(name, [...leases.keys()]);
+        schoolFiles.add(name);
+      }
       // Only a school of ours that cannot be read matters: a stray file (a README) is left alone.
       else if (this.owned.has(name)) unreadable.push(name);
     });
-    return { listing, unreadable: unreadable.sort() };
+    return { listing, unreadable: unreadable.sort(), schoolFiles };
   }
 
   /** Entries of by-school/ that may be school files (a link is refused when read), not our temporary files. */
   private async schoolFileNames(): Promise<string[]> {
-    return (await listNames(this.schoolDir, "others")).filter((name) => !this.isOwnTemporary(name));
+    return (await listNames(this.schoolDir, "others")).filter((name) => ownTemporaryTarget(name) === undefined);
   }
 }
 

@@ -9,7 +9,8 @@ import type { RunRecord } from "../core/run-record.js";
 import { RecordError, readSignedRecord, signedRecordText, type SignedRecord } from "../core/signed-record.js";
 import { readStolenListText } from "../core/stolen-list.js";
 import { ExitCode, FatalError, describe } from "../errors.js";
-import { ensureDirectories, replaceFile } from "./atomic-file.js";
+import { ensureDirectories } from "./atomic-file.js";
+import { replaceStateFile } from "./state-file.js";
 import { temporaryFileTarget } from "../core/temporary-file.js";
 
 export interface StoredChecksum {
@@ -79,7 +80,7 @@ export class StateStore {
 
   /** The commit point of a school: written last, after its lease files are durable. */
   async writeChecksum(hostname: Hostname, checksum: string): Promise<void> {
-    await this.writing(() => replaceFile(this.checksumFile(hostname), checksumFileText(checksum)));
+    await this.writing(() => replaceStateFile(this.checksumFile(hostname), checksumFileText(checksum)));
   }
 
   /**
@@ -117,7 +118,7 @@ export class StateStore {
     const path = this.signedRecordFile(record.hostname);
     await this.writing(async () => {
       await ensureDirectories([path]);
-      await replaceFile(path, signedRecordText(record));
+      await replaceStateFile(path, signedRecordText(record));
     });
   }
 
@@ -136,6 +137,15 @@ export class StateStore {
     } catch (error) {
       throw new RecordError(`${path}: ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * Notes in a school's record that this state_dir rewrote its by-school file (the sweep took a
+   * stolen laptop out of it). Nothing to do without a readable record.
+   */
+  async noteSchoolFile(hostname: Hostname, schoolFileSha256: string): Promise<void> {
+    const record = await this.readSignedRecord(hostname).catch(() => undefined);
+    if (record !== undefined) await this.writeSignedRecord({ ...record, schoolFileSha256 });
   }
 
   async removeSignedRecord(hostname: Hostname): Promise<void> {
@@ -165,7 +175,7 @@ export class StateStore {
   /** Also removes a copy that a run killed while writing it left behind (the sweep may not run again soon). */
   async writeRunRecord(record: RunRecord): Promise<void> {
     await ensureDirectories([this.runRecordFile]);
-    await replaceFile(this.runRecordFile, runRecordText(record));
+    await replaceStateFile(this.runRecordFile, runRecordText(record));
     const leftovers = (await readdir(this.dir)).filter((name) => temporaryFileTarget(name) === RUN_RECORD);
     await Promise.all(leftovers.map((name) => rm(join(this.dir, name), { force: true })));
   }
@@ -178,7 +188,7 @@ export class StateStore {
   async writeReinstated(serials: ReadonlySet<Serial>): Promise<void> {
     const path = join(this.dir, REINSTATED);
     await this.writing(() =>
-      serials.size === 0 ? rm(path, { force: true }) : replaceFile(path, [...serials].map((serial) => `${serial}\n`).join("")),
+      serials.size === 0 ? rm(path, { force: true }) : replaceStateFile(path, [...serials].map((serial) => `${serial}\n`).join("")),
     );
   }
 

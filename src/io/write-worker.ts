@@ -1,5 +1,5 @@
 // The body of a file-writing worker thread: replaces each batch's files one after the other with
-// write-file-atomic's synchronous form, so that each file's steps run back to back on this
+// atomic-file.ts's synchronous form, so that each file's steps run back to back on this
 // thread instead of queueing behind other files' fsyncs in libuv's pool. Runs from the same
 // bundle file as the program.
 import { replaceFileSync, type FileEntries } from "./atomic-file.js";

@@ -18,6 +18,8 @@ export interface RunDeps {
   readonly now: Date;
   /** Told how far the run is, after each school (a terminal shows it). */
   readonly onProgress?: ((progress: RunProgress) => void) | undefined;
+  /** The run's interruption (SIGTERM, SIGINT, SIGHUP): once aborted, no more work starts. */
+  readonly stop?: AbortSignal | undefined;
 }
 
 export interface RunContext extends RunDeps {

@@ -8,25 +8,30 @@ import type { RunReport } from "../core/report.js";
 import type { Log } from "../io/log.js";
 import { runHook } from "../io/post-hook.js";
 
-/** Runs post_hook if the run changed anything; resolves to whether it failed. */
-export async function runPostHook(report: RunReport, config: Config, log: Log): Promise<boolean> {
+/**
+ * Runs post_hook if the run changed anything; resolves to whether it failed. `stop` is the run's
+ * interruption: it stops the hook with everything it started.
+ */
+export async function runPostHook(report: RunReport, config: Config, log: Log, stop?: AbortSignal): Promise<boolean> {
   const call = config.postHook === undefined ? undefined : postHookCall(report, config.leasesDir);
   if (config.postHook === undefined || call === undefined) return false;
   const started = performance.now();
-  const result = await runHook(config.postHook, call, { cwd: config.leasesDir, timeoutMs: config.postHookTimeoutSeconds * 1000 });
+  const options = { cwd: config.leasesDir, timeoutMs: config.postHookTimeoutSeconds * 1000, scratchParent: config.stateDir, stop };
+  const result = await runHook(config.postHook, call, options);
+  const said = { action: "post_hook" };
   const fields = {
-    action: "post_hook",
-    changedSchools: call.args.length,
+    changedSchools: call.changed.length,
+    removedSchools: call.removed.length,
     stdout: result.stdout,
     stderr: result.stderr,
     outputDropped: result.dropped,
     ms: Math.round(performance.now() - started),
   };
   if (result.failure === undefined) {
-    log.info(fields, "post_hook done");
+    log.info(fields, "post_hook done", said);
     return false;
   }
   const lastLine = result.stderr.trimEnd().split("\n").pop() ?? "";
-  log.error(fields, `post_hook ${result.failure}${lastLine === "" ? "" : `: ${quote(lastLine)}`} (its output is in the log)`);
+  log.error(fields, `post_hook ${result.failure}${lastLine === "" ? "" : `: ${quote(lastLine)}`} (its output is in the log)`, said);
   return true;
 }

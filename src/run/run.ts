@@ -1,10 +1,11 @@
 // One run, as a story: the stolen list, the schools (looked at, signed and committed, several
 // on their way at once), the schools inventario dropped, the sweep.
 import { parseHostname, type Hostname } from "../core/domain.js";
+import { nameInMessage } from "../core/log-line.js";
 import { progressAfter, startProgress } from "../core/progress.js";
 import type { RunReport, SchoolOutcome } from "../core/report.js";
 import type { Policy } from "../core/school-plan.js";
-import { planVanishedSchools } from "../core/vanished-schools.js";
+import { planVanishedSchools, stillWrittenHere } from "../core/vanished-schools.js";
 import { ExitCode, FatalError, describe } from "../errors.js";
 import type { Inventario } from "../io/inventario-client.js";
 import type { Log } from "../io/log.js";
@@ -43,13 +44,18 @@ export async function run(deps: RunDeps, options: RunOptions): Promise<RunReport
   const { hostnames, invalid } = validateHostnames(listed);
   for (const outcome of invalid) logOutcome(deps.log, outcome);
   const schools = [...invalid, ...(await processSchools(ctx, hostnames))];
-  const removedSchools = options.hostnames
-    ? []
-    : await cleanUp(ctx, schools, "remove the files of schools no longer listed", [], () => removeVanishedSchools(ctx, listed, schools));
+  // An interrupted run stops here: what it did not look at is neither removed nor swept (the sweep stays pending).
+  const stopped = (): boolean => deps.stop?.aborted === true;
+  const removedSchools =
+    options.hostnames || stopped()
+      ? []
+      : await cleanUp(ctx, schools, "remove the files of schools no longer listed", [], () => removeVanishedSchools(ctx, listed, schools));
 
-  if (!options.dryRun && (changing !== undefined || sweepPending)) {
+  if (!options.dryRun && !stopped() && (changing !== undefined || sweepPending)) {
     await cleanUp(ctx, schools, "sweep leases_dir", undefined, async () => {
-      const { removed, revoked } = await deps.outputs.prune(stolen.serials);
+      const { removed, revoked, rewritten } = await deps.outputs.prune(stolen.serials, options.hostnames ? undefined : new Set(listed));
+      // Their files are still what this state_dir wrote: a school of ours that vanishes later is removed.
+      for (const [hostname, digest] of rewritten) await deps.state.noteSchoolFile(hostname, digest);
       const strays = await deps.state.finishSweep();
       deps.log.info(
         { removed: removed + strays, revoked },
@@ -58,7 +64,7 @@ export async function run(deps: RunDeps, options: RunOptions): Promise<RunReport
     });
   }
   // Every listed school has now had its chance to sign its reinstated laptops again.
-  const complete = !options.hostnames && stolen.error === undefined && schools.every((school) => school.status !== "failed");
+  const complete = !options.hostnames && !stopped() && stolen.error === undefined && schools.every((school) => school.status !== "failed");
   if (!options.dryRun && complete && stolen.reinstated.size > 0) await deps.state.writeReinstated(new Set());
   return {
     dryRun: options.dryRun,
@@ -66,6 +72,7 @@ export async function run(deps: RunDeps, options: RunOptions): Promise<RunReport
     stolenError: stolen.error,
     removedSchools,
     stolenChanged: stolen.changed === true,
+    interrupted: stopped(),
     seconds: (performance.now() - started) / 1000,
   };
 }
@@ -113,7 +120,10 @@ async function processSchools(ctx: RunContext, hostnames: readonly Hostname[]): 
     return commitSchool(ctx, signed, inTurn);
   };
   await eachLimited(hostnames, SCHOOLS_IN_FLIGHT, async (hostname) => {
+    if (ctx.stop?.aborted) return; // interrupted: no school starts
     const outcome = await processSchool(hostname);
+    // A school cut short by the interruption did not fail: its recorded outcome stays as it was.
+    if (ctx.stop?.aborted && outcome.status === "failed") return;
     outcomes.push(outcome);
     logOutcome(ctx.log, outcome);
     progress = progressAfter(progress, outcome);
@@ -145,16 +155,28 @@ async function cleanUp<T>(ctx: RunContext, outcomes: SchoolOutcome[], what: stri
   }
 }
 
+/** One line per school: its name and what happened in the message, the rest as fields. */
 function logOutcome(log: Log, outcome: SchoolOutcome): void {
   if (outcome.status === "failed") {
-    log.error({ hostname: outcome.hostname, action: "failed", ms: outcome.ms, stack: outcome.stack }, outcome.error);
+    const { status, hostname, error, step, held, signed, ...fields } = outcome;
+    // The error names its school first (a step of the run, "(leases_dir)", only has the field), and
+    // a held school's says so, with the leases it signed.
+    const said = { ...(step ? {} : { hostname }), action: status, ...(held ? { held, signed } : {}) };
+    log.error({ ...(step ? { hostname } : {}), ...fields }, error, said);
     return;
   }
-  const { status, ...fields } = outcome;
-  log.info({ ...fields, action: status }, `${outcome.hostname}: ${status}`);
+  const { status, hostname, ...fields } = outcome;
+  const { reason, ...rest }: { readonly reason?: string } & Readonly<Record<string, unknown>> = fields;
+  const said = reason === undefined ? { hostname, action: status } : { hostname, action: status, reason };
+  log.info(rest, `${nameInMessage(hostname)}: ${status}${reason === undefined ? "" : ` (${reason})`}`, said);
 }
 
-/** Removes the files of schools inventario no longer lists, unless too many would go at once. */
+/**
+ * Removes the files of schools inventario no longer lists, unless too many would go at once;
+ * resolves to the schools removed. Files that are no longer what this state_dir wrote (the
+ * school moved to another configuration on the same leases_dir, which signed it) are left, and
+ * this state_dir drops the school.
+ */
 async function removeVanishedSchools(ctx: RunContext, listed: readonly string[], outcomes: SchoolOutcome[]): Promise<Hostname[]> {
   const plan = planVanishedSchools(await ctx.outputs.ownedSchoolHostnames(), listed, ctx.policy);
   if (plan.action === "hold") {
@@ -163,13 +185,43 @@ async function removeVanishedSchools(ctx: RunContext, listed: readonly string[],
     ctx.log.error({ vanished: plan.vanished }, error);
     return [];
   }
-  if (ctx.dryRun || plan.vanished.length === 0) return plan.vanished;
-  await ctx.beforeChange();
+  const removed: Hostname[] = [];
   for (const hostname of plan.vanished) {
-    await ctx.outputs.removeSchool(hostname, ctx.stolen);
-    await ctx.state.removeChecksum(hostname);
-    await ctx.state.removeSignedRecord(hostname);
-    ctx.log.info({ hostname, action: "removed" }, `${hostname}: no longer listed by inventario, its leases were removed`);
+    const ours = await stillOurs(ctx, hostname);
+    if (ours) removed.push(hostname);
+    if (!ctx.dryRun) await (ours ? removeSchool(ctx, hostname) : leaveSchool(ctx, hostname));
   }
-  return plan.vanished;
+  return removed;
+}
+
+async function removeSchool(ctx: RunContext, hostname: Hostname): Promise<void> {
+  await ctx.beforeChange();
+  await ctx.outputs.removeSchool(hostname, ctx.stolen);
+  await ctx.state.removeChecksum(hostname);
+  await ctx.state.removeSignedRecord(hostname);
+  ctx.log.info({}, `${nameInMessage(hostname)}: no longer listed by inventario, its leases were removed`, { hostname, action: "removed" });
+}
+
+/** Leaves a vanished school's files to whoever wrote them since, and drops this state_dir's own state for it. */
+async function leaveSchool(ctx: RunContext, hostname: Hostname): Promise<void> {
+  ctx.outputs.disown(hostname);
+  await ctx.state.removeChecksum(hostname);
+  await ctx.state.removeSignedRecord(hostname);
+  const why = "its files changed since this state_dir wrote them (another configuration on this leases_dir signs it now?)";
+  ctx.log.warn(
+    {},
+    `${nameInMessage(hostname)}: no longer listed by inventario, but ${why}: left in place, and this state_dir no longer owns it`,
+    undefined,
+    { hostname, action: "left" },
+  );
+}
+
+/** Whether a vanished school's files are still what this state_dir last wrote. */
+async function stillOurs(ctx: RunContext, hostname: Hostname): Promise<boolean> {
+  const [file, record, checksum] = await Promise.all([
+    ctx.outputs.schoolFileState(hostname),
+    ctx.state.readSignedRecord(hostname).catch(() => undefined),
+    ctx.state.readChecksum(hostname),
+  ]);
+  return stillWrittenHere({ file, writtenSha256: record?.schoolFileSha256, checksumWrittenAt: checksum?.writtenAt });
 }

@@ -3,6 +3,7 @@
 // inventario cannot give it, the previous list holds; without a previous list nothing is signed.
 import type { Serial } from "../core/domain.js";
 import type { Policy } from "../core/school-plan.js";
+import { rejectedCounts, rejectedSummary } from "../core/laptop-selection.js";
 import { planStolenList, validateStolenList, type StolenLaptop } from "../core/stolen-list.js";
 import { ExitCode, FatalError, describe } from "../errors.js";
 import type { RunDeps } from "./context.js";
@@ -39,10 +40,14 @@ export async function updateStolenList(
     return keepPrevious(deps, previous, `${describe(error)}; the previous stolen list stays in force`);
   }
   const stolen = validateStolenList(received);
-  for (const laptop of stolen.rejected) deps.log.warn({ serial: laptop.serial }, `stolen list: ${laptop.reason}`, true);
+  if (stolen.rejected.length > 0) {
+    const what = `stolen list: entries not as expected, ${rejectedSummary(stolen.rejected)}`;
+    const why = "an entry without a serial can revoke no lease; one with a bad UUID is listed without it";
+    deps.log.warn({}, `${what}; ${why}`, true, rejectedCounts(stolen.rejected));
+  }
   const plan = planStolenList(previous, new Set(stolen.laptops.map((laptop) => laptop.serial)), policy);
   if (plan.action === "hold") {
-    const why = `stolen list held: it would go from ${plan.previousCount} to ${plan.newCount} laptops (more than max_shrink_percent = ${policy.maxShrinkPercent}% taken off at once); the previous list stays in force; run with --force to apply it`;
+    const why = `stolen list held by the shrink guard: ${plan.dropped} of its ${plan.previousCount} entries would be dropped at once (more than max_shrink_percent = ${policy.maxShrinkPercent}%), it would go from ${plan.previousCount} to ${plan.newCount} laptops; the previous list stays in force, with the new entries; run with --force to accept the new list`;
     return keepPrevious(deps, plan.serials, why);
   }
   const reinstated = await updateReinstated(deps, plan.serials, previous ?? new Set(), dryRun);
@@ -51,7 +56,7 @@ export async function updateStolenList(
 }
 
 async function keepPrevious(deps: RunDeps, serials: ReadonlySet<Serial>, error: string): Promise<StolenOutcome> {
-  deps.log.error({ action: "stolen list failed" }, error);
+  deps.log.error({}, error, { action: "stolen list failed" });
   return { serials, reinstated: await deps.state.readReinstated(), error };
 }
 
@@ -72,7 +77,7 @@ async function writeStolen(
   } catch (error) {
     if (error instanceof FatalError) throw error; // state_dir could not be written: the run stops
     const message = `cannot write the stolen lists: ${describe(error)}; the new list still applies to this run`;
-    deps.log.error({ action: "stolen list failed" }, message);
+    deps.log.error({}, message, { action: "stolen list failed" });
     // A partial write may have changed them: the hook is called to be safe.
     return { changed: true, error: message };
   }

@@ -7,12 +7,13 @@
 // A script that timed out once is taken as hung for the rest of the run: the batches still
 // running are stopped and every later one fails at once, instead of waiting a timeout each.
 import { spawn, type ChildProcess } from "node:child_process";
-import { access, mkdtemp, open, readFile, readdir, rm } from "node:fs/promises";
+import { access, open, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Expiry, Laptop } from "../core/domain.js";
 import { isLeaseLineFor, signedMessage } from "../core/lease.js";
 import { SignerError, describe } from "../errors.js";
 import { eachLimited } from "../io/each-limited.js";
+import { makeScratchDir, removeScratchDir, removeScratchLeftovers } from "../io/scratch-dir.js";
 import type { LeaseKey } from "./lease-key.js";
 import { verifyLeaseSignature } from "./lease-signature.js";
 import type { Signer } from "./signer.js";
@@ -53,6 +54,8 @@ type ScriptEnd = { code: number } | { killed: Killed };
 export class BiosCryptoSigner implements Signer {
   /** The laptop whose make-lease.sh timed out, once one has: no script runs after that. */
   private hungAt: string | undefined;
+  /** Set by close(): the run is ending, and starts no more scripts. */
+  private closed = false;
   /** Running scripts, each with the function that kills its process group. */
   private readonly running = new Map<ChildProcess, (why: "timed out" | "stopped") => void>();
 
@@ -64,14 +67,12 @@ export class BiosCryptoSigner implements Signer {
   static async create(options: BiosCryptoOptions): Promise<BiosCryptoSigner | undefined> {
     const script = await findMakeLease(options.biosCryptoPath);
     if (script === undefined) return undefined;
-    // Scratch folders of a run that was killed while signing (the lock says none is running).
-    const leftovers = (await readdir(options.scratchParent).catch(() => [])).filter((name) => name.startsWith(SCRATCH_PREFIX));
-    await Promise.all(leftovers.map((name) => rm(join(options.scratchParent, name), { recursive: true, force: true })));
+    await removeScratchLeftovers(options.scratchParent, SCRATCH_PREFIX);
     return new BiosCryptoSigner(script, options);
   }
 
   async signSchool(laptops: readonly Laptop[], expiry: Expiry): Promise<string[]> {
-    const scratch = await mkdtemp(join(this.options.scratchParent, SCRATCH_PREFIX));
+    const scratch = await makeScratchDir(this.options.scratchParent, SCRATCH_PREFIX);
     try {
       const leases: string[] = new Array<string>(laptops.length);
       await eachLimited([...laptops.keys()], this.options.processes, async (i) => {
@@ -79,16 +80,18 @@ export class BiosCryptoSigner implements Signer {
       });
       return leases;
     } finally {
-      await rm(scratch, { recursive: true, force: true });
+      await removeScratchDir(scratch);
     }
   }
 
+  /** Kills the running scripts' process groups; no script starts after this (an interrupted run ends). */
   async close(): Promise<void> {
+    this.closed = true;
     for (const kill of this.running.values()) kill("stopped");
   }
 
   private async signOne(laptop: Laptop, expiry: Expiry, scratchFile: string): Promise<string> {
-    this.failIfHung(laptop.serial);
+    this.failIfStopped(laptop.serial);
     const leaseFile = `${scratchFile}.sig`;
     const errorFile = await open(`${scratchFile}.err`, "w+");
     let end: ScriptEnd;
@@ -116,8 +119,8 @@ export class BiosCryptoSigner implements Signer {
     return lease;
   }
 
-  private failIfHung(serial: string): void {
-    if (this.hungAt !== undefined) throw new SignerError(serial, this.killedMessage("stopped"));
+  private failIfStopped(serial: string): void {
+    if (this.hungAt !== undefined || this.closed) throw new SignerError(serial, this.killedMessage("stopped"));
   }
 
   private killedMessage(why: Killed): string {

@@ -4,10 +4,10 @@
 import { join } from "node:path";
 import { parseSerial, type Hostname, type Serial } from "../core/domain.js";
 import type { LaptopFileLedger } from "../core/laptop-file-ledger.js";
-import type { LeaseProblem } from "../core/lease-check.js";
+import { checkSchoolFile, type LeaseProblem } from "../core/lease-check.js";
 import { checkRootEntry, classifyBucket, classifyLaptopEntry, classifySchoolEntry, type TreeEntry } from "../core/lease-tree.js";
 import { describe } from "../errors.js";
-import { entryType, listEntries } from "../io/lease-tree-reader.js";
+import { entryType, listEntries, readRegularFile } from "../io/lease-tree-reader.js";
 
 /** Where verify puts what it finds. */
 export interface Found {
@@ -41,16 +41,34 @@ async function list(dir: string, found: Found): Promise<TreeEntry[]> {
   }
 }
 
-/** The school files (those named, if any); the problems of by-school/'s other entries when all are checked. */
-export async function listSchools(leasesDir: string, found: Found, named?: readonly Hostname[]): Promise<Schools> {
+/** Whether a file reads as a school file (canonical or not). */
+function readsAsSchoolFile(path: string): boolean {
+  const read = readRegularFile(path);
+  return "bytes" in read && checkSchoolFile(read.bytes).leases !== undefined;
+}
+
+/**
+ * The school files (those named, if any); the problems of by-school/'s other entries when all
+ * are checked. `known` are the names of schools (listed by inventario, or with a checksum in
+ * state_dir): like a file that reads as a school file, never taken for a temporary file.
+ */
+export async function listSchools(
+  leasesDir: string,
+  found: Found,
+  known: ReadonlySet<string>,
+  named?: readonly Hostname[],
+): Promise<Schools> {
   if (entryType(leasesDir) === undefined)
     found.add(leasesDir, undefined, { kind: "unreadable", what: "no such directory: no lease to verify" });
   const dir = join(leasesDir, "by-school");
   const entries = isDirectory(dir, found) ? await list(dir, found) : [];
-  const names = new Set(entries.map((entry) => entry.name));
+  const directory = {
+    names: new Set(entries.map((entry) => entry.name)),
+    isSchool: (name: string) => known.has(name) || readsAsSchoolFile(join(dir, name)),
+  };
   const hostnames: Hostname[] = [];
   for (const entry of entries) {
-    const classified = classifySchoolEntry(entry, names);
+    const classified = classifySchoolEntry(entry, directory);
     if ("hostname" in classified) hostnames.push(classified.hostname);
     else if (named === undefined) found.add(join(dir, entry.name), undefined, classified);
   }

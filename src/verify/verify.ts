@@ -3,10 +3,11 @@
 // read); then the rest of the tree (orphan, misplaced, stray and temporary files). It only
 // reads: no lock, no write, so it can run beside a run and as any user who can read the files.
 import { join } from "node:path";
-import { parseSerial, quote, type Hostname, type Serial, type Uuid } from "../core/domain.js";
+import { byteOrder, parseSerial, quote, type Hostname, type Serial, type Uuid } from "../core/domain.js";
 import { LaptopFileLedger } from "../core/laptop-file-ledger.js";
 import {
   checkSchoolFile,
+  isNotice,
   leaseChecker,
   signatureProblems,
   signedMessages,
@@ -15,7 +16,7 @@ import {
 } from "../core/lease-check.js";
 import type { SignedRecord } from "../core/signed-record.js";
 import { readStolenListText } from "../core/stolen-list.js";
-import { sortProblems, type UnrecordedSchool, type VerifyProblem, type VerifyReport } from "../core/verify-report.js";
+import { canonicalCommand, sortProblems, type UnrecordedSchool, type VerifyProblem, type VerifyReport } from "../core/verify-report.js";
 import { readRegularFile } from "../io/lease-tree-reader.js";
 import type { StateStore } from "../io/state-store.js";
 import type { LeasePublicKey } from "../signers/lease-key.js";
@@ -46,7 +47,7 @@ export async function verifyLeases(deps: VerifyDeps, hostnames?: readonly Hostna
   const verification = new Verification(deps);
   const found = verification.found;
   const stolen = verification.readStolen();
-  const schools = await listSchools(deps.leasesDir, found, hostnames);
+  const schools = await listSchools(deps.leasesDir, found, await knownSchools(deps.state), hostnames);
   const inFlight: Promise<void>[] = [];
   for (const hostname of schools.checked) {
     const pending = await verification.checkSchool(hostname, stolen);
@@ -55,9 +56,10 @@ export async function verifyLeases(deps: VerifyDeps, hostnames?: readonly Hostna
   }
   await Promise.all(inFlight);
   // With HOST given, the other schools still count for the laptop files the named ones share with them.
-  for (const hostname of schools.others) verification.compareSharedLaptopFiles(hostname);
+  for (const hostname of schools.others) await verification.compareSharedLaptopFiles(hostname);
   for (const { serial, problem } of found.ledger.finish()) found.add(verification.laptopFile(serial), serial, problem);
   if (hostnames === undefined) await walkTree(deps.leasesDir, stolen, found);
+  const notices = sortProblems(found.notices);
   return {
     leasesDir: deps.leasesDir,
     checkedAt: deps.now,
@@ -70,12 +72,15 @@ export async function verifyLeases(deps: VerifyDeps, hostnames?: readonly Hostna
     unrecordedSchools: found.unrecorded,
     stolen: stolen.size,
     problems: sortProblems(found.problems),
+    notices,
+    canonicalCommand: canonicalCommand(notices, [...schools.checked].sort(byteOrder)[0]),
   };
 }
 
 /** What verify has found so far. */
 class Findings implements Found {
   readonly problems: VerifyProblem[] = [];
+  readonly notices: VerifyProblem[] = [];
   readonly ledger = new LaptopFileLedger();
   readonly unrecorded: UnrecordedSchool[] = [];
   laptopFiles = 0;
@@ -83,8 +88,10 @@ class Findings implements Found {
   verified = 0;
   notChecked = 0;
 
-  add(file: string, serial: string | undefined, problem: LeaseProblem): void {
-    this.problems.push({ file, serial, ...problem });
+  /** A problem, or a notice (`school`: the school whose --force puts it right, if it names none). */
+  add(file: string, serial: string | undefined, problem: LeaseProblem, school?: Hostname): void {
+    if (!isNotice(problem.kind)) this.problems.push({ file, serial, ...problem });
+    else this.notices.push({ file, serial, ...problem, schools: problem.schools ?? (school === undefined ? [] : [school]) });
   }
 }
 
@@ -144,23 +151,24 @@ class Verification {
       }
       if (stolen.has(serial.value)) this.found.add(path, serial.value, { kind: "stolen", what: "on stolen.list, yet given a lease" });
       const check = this.checkLeases(serial.value, value);
-      for (const problem of check.problems) this.found.add(path, serial.value, problem);
+      for (const problem of check.problems) this.found.add(path, serial.value, problem, hostname);
       this.found.leaseLines += check.lineCount;
       const recorded = uuids?.get(serial.value);
       if (recorded === undefined) unchecked += check.lines.length;
       else pending.push({ file: path, serial: serial.value, check, uuids: recorded });
-      this.compareLaptopFile(hostname, serial.value, value, stolen);
+      this.compareLaptopFile(hostname, serial.value, value, stolen, recorded);
     }
     if (unchecked > 0) this.found.unrecorded.push({ hostname, leases: unchecked });
     this.found.notChecked += unchecked;
     return pending;
   }
 
-  /** The school's record of what it signed; undefined when there is none, or it is damaged (told). */
-  private async readRecord(hostname: Hostname): Promise<SignedRecord | undefined> {
+  /** The school's record of what it signed; undefined when there is none, or it is damaged (told, if `tell`). */
+  private async readRecord(hostname: Hostname, tell = true): Promise<SignedRecord | undefined> {
     try {
       return await this.deps.state.readSignedRecord(hostname);
     } catch (error) {
+      if (!tell) return undefined;
       const path = this.deps.state.signedRecordFile(hostname);
       const message = (error as Error).message;
       const what = message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message;
@@ -169,7 +177,13 @@ class Verification {
     }
   }
 
-  private compareLaptopFile(hostname: Hostname, serial: Serial, value: string, stolen: ReadonlySet<Serial>): void {
+  private compareLaptopFile(
+    hostname: Hostname,
+    serial: Serial,
+    value: string,
+    stolen: ReadonlySet<Serial>,
+    uuids: readonly Uuid[] | undefined,
+  ): void {
     const path = this.laptopFile(serial);
     const firstLook = !this.found.ledger.has(serial);
     const read = readRegularFile(path);
@@ -183,15 +197,19 @@ class Verification {
       this.found.laptopFiles += 1;
       if (stolen.has(serial)) this.found.add(path, serial, { kind: "stolen", what: "on stolen.list, yet its laptop file holds a lease" });
     }
-    const problem = this.found.ledger.see(hostname, serial, value, file);
+    const problem = this.found.ledger.see(hostname, serial, value, file, uuids);
     if (problem) this.found.add(path, serial, problem);
   }
 
   /** A school outside HOST…: only its lines of the serials the named schools list matter. */
-  compareSharedLaptopFiles(hostname: Hostname): void {
-    for (const [key, value] of this.readSchool(hostname, false) ?? []) {
+  async compareSharedLaptopFiles(hostname: Hostname): Promise<void> {
+    const leases = this.readSchool(hostname, false);
+    if (leases === undefined) return;
+    const uuids = uuidsBySerial(await this.readRecord(hostname, false));
+    for (const [key, value] of leases) {
       const serial = parseSerial(key);
-      if (serial.ok && this.found.ledger.has(serial.value)) this.compareLaptopFile(hostname, serial.value, value, new Set());
+      if (serial.ok && this.found.ledger.has(serial.value))
+        this.compareLaptopFile(hostname, serial.value, value, new Set(), uuids?.get(serial.value));
     }
   }
 
@@ -210,6 +228,14 @@ class Verification {
       for (const problem of signatureProblems(check.lines, check.lineCount, uuids, answers)) this.found.add(file, serial, problem);
     }
   }
+}
+
+/** The schools this state_dir knows of: with a checksum, or listed at the last run over every school. */
+async function knownSchools(state: StateStore): Promise<Set<string>> {
+  const owned = await state.ownedSchools().catch(() => new Set<string>());
+  // A damaged run record is status's to report; here it only means fewer names known.
+  const record = await state.readRunRecord().catch(() => undefined);
+  return new Set<string>([...owned, ...(record?.listed?.hostnames ?? [])]);
 }
 
 function uuidsBySerial(record: SignedRecord | undefined): Map<string, Uuid[]> | undefined {

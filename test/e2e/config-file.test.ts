@@ -3,10 +3,11 @@
 // wrongly is a 401), a bad line never shows its value, and the configuration errors found at
 // start (an empty value, a ca_file without a certificate, a bad HOSTS list) are one line, exit 2.
 import assert from "node:assert/strict";
-import { readFile, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import { readTree, runBundle, ROOT, useDemoDeployment, type Deployment, type RunResult } from "../support/harness.js";
+import { leaseFiles, readTree, runBundle, ROOT, useDemoDeployment, type Deployment, type RunResult } from "../support/harness.js";
 
 const demo = useDemoDeployment();
 
@@ -67,9 +68,9 @@ test("passwords are read literally, as the Ruby program read them: inventario ac
 test("a bad line never shows its value, on stderr or in the log: only its line number and key part", async () => {
   const secret = "Tr0ub4dor&3";
   const cases: [string, RegExp][] = [
-    [`pass: ${secret}`, /line 6: no "=" after "pass" \(expected key = value\)$/m],
-    [`pass ${secret}`, /line 6: no "=" after "pass"/],
-    [secret, /line 6: no "=" in this line/],
+    [`pass: ${secret}`, /line 6: no "=" in this line \(expected key = value\)$/m],
+    [`pass ${secret}`, /line 6: no "=" in this line \(expected key = value\)$/m],
+    [secret, /line 6: no "=" in this line \(expected key = value\)$/m],
     [`pass:${secret} = x`, /line 6: unknown key "pass…"$/m],
     [`= ${secret}`, /line 6: no key before "="$/m],
     [`[${secret}]`, /line 6: sections \("\[…\]"\) are not used in this file$/m],
@@ -86,6 +87,32 @@ test("a bad line never shows its value, on stderr or in the log: only its line n
     assert.ok(!result.stderr.includes("Tr0ub") && !result.stdout.includes("Tr0ub"), line);
     const log = await readFile(join(demo.deployment.stateDir, "leasegen.log"), "utf8").catch(() => "");
     assert.ok(!log.includes("Tr0ub"), line);
+  }
+});
+
+test("a password quoted across two lines: the error names the line only; no word of it on stderr, stdout or in the log", async () => {
+  const cases = [
+    ['pass = "correct horse', 'battery staple"'],
+    ['pass = "xx', 'Tr0ub4dor&3 "'],
+    ["pass = 'correct", "horse battery' staple"],
+  ];
+  // A good run first, so that there is a log for a leak to land in.
+  await writeLines(demo.deployment, 'pass = "xxx"');
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
+  for (const lines of cases) {
+    await writeLines(demo.deployment, ...lines);
+    const words =
+      lines
+        .join(" ")
+        .match(/[A-Za-z0-9&]{4,}/g)
+        ?.filter((word) => word !== "pass") ?? [];
+    const run = await runBundle([], demo.deployment);
+    assertOneConfigLine(run, /line 7: no "=" in this line \(expected key = value\)$/m);
+    const check = await runBundle(["status", "--check"], demo.deployment);
+    assert.match(check.stdout, /^LEASEGEN UNKNOWN - .*line 7: no "=" in this line/);
+    const log = await readFile(join(demo.deployment.stateDir, "leasegen.log"), "utf8");
+    for (const [where, text] of Object.entries({ log, stderr: run.stderr + check.stderr, stdout: run.stdout + check.stdout }))
+      for (const word of words) assert.ok(!text.includes(word), `${JSON.stringify(word)} of ${JSON.stringify(lines)} in ${where}`);
   }
 });
 
@@ -112,7 +139,28 @@ test("a ca_file without a certificate is refused at start: exit 2, one line nami
     await deployment.writeConfig({ ca_file: caFile });
     const result = await runBundle([], deployment);
     assertOneConfigLine(result, new RegExp(`ca_file ${caFile} holds (no PEM certificate|a PEM certificate that cannot be read)`));
-    assert.equal((await readTree(deployment.leasesDir)).size, 0, JSON.stringify(text));
+    assert.deepEqual(await leaseFiles(deployment.leasesDir), [], JSON.stringify(text));
+  }
+});
+
+test("a ca_file that is a FIFO, a device or a directory is refused at start without opening it: exit 2, one line", async () => {
+  const { deployment } = demo;
+  const fifo = join(deployment.dir, "ca.fifo");
+  execFileSync("mkfifo", [fifo]);
+  const link = join(deployment.dir, "ca-link.pem");
+  await symlink(fifo, link);
+  const cases: [string, string][] = [
+    [fifo, "a FIFO"],
+    [link, "a FIFO"],
+    ["/dev/zero", "a device"],
+    [deployment.dir, "a directory"],
+  ];
+  for (const [caFile, kind] of cases) {
+    await deployment.writeConfig({ ca_file: caFile });
+    // Reading a FIFO that no one writes would wait forever: killed after 20 s, the run fails here.
+    const result = await runBundle([], deployment, {}, 20_000);
+    assertOneConfigLine(result, new RegExp(`ca_file ${caFile} is not a regular file but ${kind}$`, "m"));
+    assert.deepEqual(await leaseFiles(deployment.leasesDir), [], caFile);
   }
 });
 

@@ -8,7 +8,7 @@ import { schoolChecksum } from "../../src/core/checksum.js";
 import { expiryTime } from "../../src/core/domain.js";
 import { verifyLeaseSignature } from "../../src/signers/lease-signature.js";
 import { demoDataset, laptop, VECTOR_LAPTOP } from "../support/datasets.js";
-import { publicKeyOf, readLog, readTree, runBundle, useDemoDeployment } from "../support/harness.js";
+import { LEASES_LOCK, publicKeyOf, readLog, readTree, runBundle, useDemoDeployment } from "../support/harness.js";
 import type { TestLaptop } from "../support/inventario-server.js";
 
 const SCHOOL1 = "schoolserver.escuela1.caacupe.paraguayeduca.org";
@@ -60,7 +60,11 @@ test("first run: canonical by-school files, by-laptop files, stolen lists, check
   assert.equal(tree.get("stolen.list")?.toString(), "SHC00000009\nSHC10000009\n");
   assert.equal(tree.has("by-laptop/09/SHC00000009"), false, "no lease for the stolen laptop");
   assert.equal([...tree.keys()].filter((p) => p.startsWith("by-laptop/")).length, 7);
-  for (const [path] of tree) assert.equal((await stat(join(demo.deployment.leasesDir, path))).mode & 0o777, 0o644, path);
+  for (const [path] of tree) {
+    // The lock file only the service user may open (src/io/lock.ts).
+    const mode = path === LEASES_LOCK ? 0o600 : 0o644;
+    assert.equal((await stat(join(demo.deployment.leasesDir, path))).mode & 0o777, mode, path);
+  }
 
   const checksum = await readFile(join(demo.deployment.stateDir, `${SCHOOL1}.checksum`), "utf8");
   assert.equal(checksum, `${schoolChecksum(listed)}\n`);
@@ -133,7 +137,7 @@ test("a failing school keeps its files byte for byte, the others go on, exit 3",
   demo.server.dataset.schools.get(SCHOOL2)?.laptops.push(laptop(6));
   const result = await runBundle([], demo.deployment);
   assert.equal(result.code, 3);
-  assert.equal(result.stderr, `inventario-leasegen: ${SCHOOL1}: lease info for ${SCHOOL1}: HTTP 500 (inventario failed)\n`);
+  assert.equal(result.stderr, `inventario-leasegen: ${SCHOOL1}: lease info: HTTP 500 (inventario failed)\n`);
   const after = await leasesTree();
   const school1Files = [
     `by-school/${SCHOOL1}`,

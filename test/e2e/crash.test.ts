@@ -3,7 +3,9 @@
 // and leaves no temporary file and no lease file of a laptop that no school lists.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readdir } from "node:fs/promises";
+import { readFile, readdir } from "node:fs/promises";
+import { constants } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { laptop, syntheticDataset } from "../support/datasets.js";
@@ -68,12 +70,13 @@ describe("kill -9 during a large regeneration", () => {
       }
       const state = (await readdir(deployment.stateDir, { recursive: true })).filter((name) => name !== "leasegen.log").sort();
       const hostnames = [...server.dataset.schools.keys()];
-      const expected = [...hostnames.map((h) => `${h}.checksum`), "run-record.json", "signed", ...hostnames.map((h) => `signed/${h}.json`)];
+      const records = ["leasegen.lock", "run-record.json", "signed"];
+      const expected = [...hostnames.map((h) => `${h}.checksum`), ...records, ...hostnames.map((h) => `signed/${h}.json`)];
       assert.deepEqual(state, expected.sort());
     }
   });
 
-  it("SIGTERM and SIGINT end a regeneration promptly, with whole files, and the next run completes", async () => {
+  it("SIGTERM and SIGINT end a regeneration promptly (exit 143, 130), logged and recorded, with whole files, and the next run completes", async () => {
     const starts = async (): Promise<number> => (await readLog(deployment)).filter((line) => line["msg"] === "run started").length;
     for (const signal of ["SIGTERM", "SIGINT"] as const) {
       const before = await starts();
@@ -85,10 +88,15 @@ describe("kill -9 during a large regeneration", () => {
       for (let i = 0; i < 400 && (await starts()) === before; i += 1) await sleep(10);
       await sleep(100);
       child.kill(signal);
-      const ended = await Promise.race([exited, sleep(20_000).then(() => undefined)]);
+      const ended = await Promise.race([exited, sleep(20_000, undefined, { ref: false }).then(() => undefined)]);
       if (ended === undefined) child.kill("SIGKILL");
       assert.ok(ended !== undefined, `${signal}: the run did not end`);
-      assert.ok(ended.signal === signal || (ended.code !== null && ended.code !== 0), `${signal}: ended as ${JSON.stringify(ended)}`);
+      // 128 + the signal's number, once it has logged and recorded that it was interrupted.
+      assert.deepEqual(ended, { code: 128 + constants.signals[signal], signal: null });
+      const logged = (await readLog(deployment)).at(-1);
+      assert.match(String(logged?.["msg"]), new RegExp(`^run interrupted by ${signal}: `));
+      const record = JSON.parse(await readFile(join(deployment.stateDir, "run-record.json"), "utf8")) as { lastRun: { error: string } };
+      assert.equal(record.lastRun.error, `interrupted by ${signal}`);
 
       const visible = await checkVisibleFiles(deployment.leasesDir);
       assert.equal(visible.schools.size, SCHOOLS, `${signal}: school files missing`);

@@ -263,3 +263,63 @@ test("export works while a run holds the lock, and takes no lock itself", async 
     busy.kill("SIGKILL");
   }
 });
+
+test("xs-activation: a school named by its IP address has no <NAME>: an error naming it (exit 3), the others exported", async () => {
+  demo.server.dataset.schools.set("10.0.0.5", { laptops: [laptop(22)] });
+  await signAndMount();
+  const result = await runBundle(["export", "--to", stick(), "--layout", "xs-activation", "--all"], demo.deployment);
+  assert.equal(result.code, 3, shown(result));
+  assert.deepEqual(stderrLines(result), [
+    "inventario-leasegen: 10.0.0.5 is an IP address, not a name whose domain names its xs-activation directory; nothing exported for it",
+  ]);
+  assert.deepEqual([...(await readTree(join(stick(), "xs-activation"))).keys()].map((path) => path.split("/")[0]).sort(), [
+    "escuela1",
+    "escuela1",
+    "escuela2",
+    "escuela2",
+    "escuela3",
+    "escuela3",
+  ]);
+  assert.equal(result.stdout.split("\n").length, 4, "the three others exported");
+  const xo = await runBundle(["export", "--to", stick(), "10.0.0.5"], demo.deployment);
+  assert.equal(xo.code, 0, `an XO's stick needs no <NAME>: ${shown(xo)}`);
+});
+
+test("HOST arguments: export, status and verify each take names space- or comma-separated, alike", async () => {
+  await signAndMount();
+  const leaseSig = join(stick(), "lease.sig");
+  const exported: Buffer[] = [];
+  for (const hosts of [[`${SCHOOL1},${SCHOOL2}`], [SCHOOL1, SCHOOL2], [`${SCHOOL1}, ${SCHOOL2}`], [`${SCHOOL1},`, SCHOOL2, SCHOOL1]]) {
+    const result = await runBundle(["export", "--to", stick(), ...hosts], demo.deployment);
+    assert.equal(result.code, 0, `${hosts.join(" ")}: ${shown(result)}`);
+    assert.equal(result.stdout.split("\n").length, 3, `${hosts.join(" ")}: two schools, each once`);
+    exported.push(await readFile(leaseSig));
+  }
+  for (const bytes of exported) assert.deepEqual(bytes, exported[0]);
+  // What each shows of the schools: status, their names; verify, its counts (not when it checked).
+  const shownOf = {
+    status: (document: { schools: { hostname: string }[] }) => document.schools.map((school) => school.hostname),
+    verify: (document: Record<string, unknown>) => ({ ...document, checkedAt: undefined }),
+  };
+  for (const [command, shownSchools] of Object.entries(shownOf)) {
+    const schools = async (hosts: string[]): Promise<unknown> => {
+      const result = await runBundle([command, "--json", ...hosts], demo.deployment);
+      assert.equal(result.code, 0, `${command} ${hosts.join(" ")}: ${shown(result)}`);
+      return (shownSchools as (document: unknown) => unknown)(JSON.parse(result.stdout));
+    };
+    const comma = await schools([`${SCHOOL1},${SCHOOL2}`]);
+    assert.deepEqual(await schools([SCHOOL1, SCHOOL2]), comma);
+    assert.deepEqual(await schools([`${SCHOOL1}, ${SCHOOL2}`]), comma);
+    assert.notDeepEqual(await schools([SCHOOL1]), comma);
+  }
+  for (const command of [["export", "--to", stick()], ["status"], ["verify"]])
+    for (const [hosts, why] of [
+      [[""], 'no hostname in ""'],
+      [[SCHOOL1, ","], 'no hostname in ","'],
+      [[`${SCHOOL1},,${SCHOOL2}`], "empty hostname in"],
+    ] as const) {
+      const result = await runBundle([...command, ...hosts], demo.deployment);
+      assert.equal(result.code, 2, `${command[0]} ${hosts.join(" ")}: ${shown(result)}`);
+      assert.match(result.stderr, new RegExp(`^inventario-leasegen: ${why}`), `${command[0]} ${hosts.join(" ")}`);
+    }
+});

@@ -1,5 +1,6 @@
-// Issue 3 §5 through the bundle: redirects only within the same host (https upgrade allowed,
-// downgrade refused), credentials never sent to another host, TLS verified with ca_file for a
+// Issue 3 §5 and issue 15 §4 through the bundle: redirects only within the configured origin
+// (scheme, host and port; http to https on the same host at the default ports allowed, a
+// downgrade refused), so credentials never go anywhere else, TLS verified with ca_file for a
 // private CA, and no secret (password, its SHA-1, the Authorization value, the private key) in
 // the log, on stdout or on stderr, whatever happens.
 import assert from "node:assert/strict";
@@ -10,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { laptop } from "../support/datasets.js";
-import { makeDeployment, runBundle, type Deployment, type RunResult } from "../support/harness.js";
+import { makeDeployment, readTree, runBundle, type Deployment, type RunResult } from "../support/harness.js";
 import { emptyDataset, startInventario, type Dataset, type TestInventario, type TlsIdentity } from "../support/inventario-server.js";
 import { checkCompletedRun, shown } from "./issue3-helpers.js";
 
@@ -69,6 +70,7 @@ async function makeCa(dir: string): Promise<{ caFile: string; identity: TlsIdent
 describe("http hygiene", () => {
   let tlsDir: string;
   let caFile: string;
+  let identity: TlsIdentity;
   let main: TestInventario;
   let other: TestInventario;
   let secure: TestInventario;
@@ -89,6 +91,7 @@ describe("http hygiene", () => {
     tlsDir = await mkdtemp(join(tmpdir(), "leasegen-tls-"));
     const ca = await makeCa(tlsDir);
     caFile = ca.caFile;
+    identity = ca.identity;
     main = await startInventario(dataset());
     other = await startInventario(dataset());
     secure = await startInventario(dataset(), 0, ca.identity);
@@ -100,13 +103,21 @@ describe("http hygiene", () => {
     await rm(tlsDir, { recursive: true, force: true });
   });
 
-  it("follows a redirect to another port of the same host, credentials included", async () => {
+  it("refuses a redirect to another port of the same host: the listener there gets no request", async () => {
+    await run(["--force"]);
+    const schoolFile = (): Promise<Buffer | undefined> => readTree(deployment.leasesDir).then((tree) => tree.get(`by-school/${SCHOOL}`));
+    const leases = await schoolFile();
+    assert.ok(leases);
+    const before = other.requests.length;
     redirectTo(`${other.url}${leaseInfoPath}`);
     const result = await run(["--force"]);
-    assert.equal(result.code, 0, shown(result));
-    const followed = other.requests.filter((r) => r.path.includes("lease_info"));
-    assert.equal(followed.length, 1);
-    assert.ok(followed[0]?.authorization?.startsWith("Basic "));
+    assert.equal(result.code, 3, shown(result));
+    assert.match(
+      result.stderr,
+      new RegExp(`${SCHOOL}.*refusing a redirect to another host, port or scheme \\(http://127\\.0\\.0\\.1:${new URL(other.url).port}\\)`),
+    );
+    assert.equal(other.requests.length, before, "the other port was contacted");
+    assert.deepEqual(await schoolFile(), leases, "the school's file stays as it was");
     assert.ok((await checkCompletedRun(deployment.leasesDir)).schools.get(SCHOOL)?.has(laptop(1).serial));
   });
 
@@ -154,12 +165,15 @@ describe("http hygiene", () => {
     }
   });
 
-  it("allows an upgrade to https on the same host, refuses a downgrade to http", async () => {
+  it("refuses an upgrade to https on another port, and a downgrade to http", async () => {
     await deployment.writeConfig({ pass: PASS, ca_file: caFile });
     try {
+      const secureBefore = secure.requests.length;
       redirectTo(`${secure.url}${leaseInfoPath}`);
       const upgraded = await run(["--force"]);
-      assert.equal(upgraded.code, 0, shown(upgraded));
+      assert.equal(upgraded.code, 3, shown(upgraded));
+      assert.match(upgraded.stderr, /refusing a redirect to another host, port or scheme \(https:/);
+      assert.equal(secure.requests.length, secureBefore);
       // Now from the https site, a redirect down to plain http on the same host.
       await deployment.writeConfig({ pass: PASS, ca_file: caFile, site: secure.url });
       const school = secure.dataset.schools.get(SCHOOL);
@@ -167,11 +181,38 @@ describe("http hygiene", () => {
       const before = other.requests.length;
       const downgraded = await run(["--force"]);
       assert.equal(downgraded.code, 3, shown(downgraded));
-      assert.match(downgraded.stderr, /refusing a redirect/);
+      assert.match(downgraded.stderr, /refusing a redirect to plain http/);
       assert.equal(other.requests.length, before);
     } finally {
       delete secure.dataset.schools.get(SCHOOL)?.raw;
       delete main.dataset.schools.get(SCHOOL)?.raw;
+      await deployment.writeConfig({ pass: PASS });
+    }
+  });
+
+  it("follows http to https on the same host at the default ports (80 to 443), credentials included", async (t) => {
+    if (process.getuid?.() !== 0) return void t.skip("needs root to listen on ports 80 and 443 of 127.0.0.1");
+    const servers: TestInventario[] = [];
+    try {
+      for (const start of [() => startInventario(dataset(), 80), () => startInventario(dataset(), 443, identity)])
+        servers.push(await start());
+    } catch (error) {
+      await Promise.all(servers.map((server) => server.close()));
+      return void t.skip(`cannot listen on port 80 or 443 of 127.0.0.1 here: ${(error as Error).message}`);
+    }
+    const [plain, tls] = servers as [TestInventario, TestInventario];
+    try {
+      assert.equal(new URL(plain.url).port, "", "the default port");
+      const school = plain.dataset.schools.get(SCHOOL);
+      if (school) school.raw = { status: 301, body: "", headers: { Location: `https://127.0.0.1/inventario/${leaseInfoPath}` } };
+      await deployment.writeConfig({ pass: PASS, ca_file: caFile, site: plain.url });
+      const result = await run(["--force", SCHOOL]);
+      assert.equal(result.code, 0, shown(result));
+      const followed = tls.requests.filter((r) => r.path.includes("lease_info"));
+      assert.equal(followed.length, 1);
+      assert.ok(followed[0]?.authorization?.startsWith("Basic "));
+    } finally {
+      await Promise.all(servers.map((server) => server.close()));
       await deployment.writeConfig({ pass: PASS });
     }
   });

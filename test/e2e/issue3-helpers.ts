@@ -5,8 +5,7 @@ import { join } from "node:path";
 import { readSchoolFile } from "../../src/core/canonical-json.js";
 import { parseHostname, parseSerial } from "../../src/core/domain.js";
 import { mergeLeaseTexts } from "../../src/core/lease.js";
-import { temporaryFileTarget } from "../../src/core/temporary-file.js";
-import { readTree, type Deployment, type RunResult } from "../support/harness.js";
+import { LEASES_LOCK, readTree, type Deployment, type RunResult } from "../support/harness.js";
 
 /** One act01/sig01 lease line made with the 2048-bit test key: 630 bytes. */
 export const LEASE_LINE = /^act01: [A-Z0-9]{11} K \d{8}T\d{6}Z sig01: sha256 [0-9a-f]{64} [0-9a-f]{512}\n$/;
@@ -44,15 +43,11 @@ export async function checkVisibleFiles(leasesDir: string): Promise<LeaseDirCont
   const laptops = new Map<string, string>();
   const strays: string[] = [];
   const tree = await readTree(leasesDir);
-  // A school file's temporary file that a kill left (`<hostname>.<digits>`) has a hostname's shape too.
-  const temporary = (path: string): boolean => {
-    const target = temporaryFileTarget(path.slice(path.lastIndexOf("/") + 1));
-    return target !== undefined && tree.has(join(path, "..", target));
-  };
+  // A temporary file a kill left (`.<name>.<pid>-<n>.tmp`) never has a school's or a laptop's name.
   for (const [path, bytes] of tree) {
     const parts = path.split("/");
     const text = bytes.toString("latin1");
-    if (parts[0] === "by-school" && parts.length === 2 && parseHostname(parts[1] as string).ok && !temporary(path)) {
+    if (parts[0] === "by-school" && parts.length === 2 && parseHostname(parts[1] as string).ok) {
       const leases = readSchoolFile(text);
       for (const [serial, lease] of leases) assertLeaseLines(lease, serial, path);
       schools.set(parts[1] as string, leases);
@@ -61,7 +56,7 @@ export async function checkVisibleFiles(leasesDir: string): Promise<LeaseDirCont
       assert.equal(serial.slice(-2), parts[1], `${path}: in the wrong bucket`);
       assertLeaseLines(text, serial, path);
       laptops.set(serial, text);
-    } else if (path !== "stolen.csv" && path !== "stolen.list") {
+    } else if (path !== "stolen.csv" && path !== "stolen.list" && path !== LEASES_LOCK) {
       strays.push(path);
     }
   }

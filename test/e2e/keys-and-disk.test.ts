@@ -115,7 +115,8 @@ describe("keys and disk trouble", () => {
 
   it("a full file system fails the school, keeps its files, and the next run recovers", async (t) => {
     const mountPoint = join(deployment.dir, "small");
-    await withTmpfs(t, mountPoint, "size=512k", async () => {
+    // mode=0755: a new tmpfs is 1777, where a run would not make its leases_dir (another account could first).
+    await withTmpfs(t, mountPoint, "size=512k,mode=0755", async () => {
       try {
         const leasesDir = join(mountPoint, "leases");
         await deployment.writeConfig({ leases_dir: leasesDir });

@@ -1,4 +1,4 @@
-// Symbolic links and the one file writer (src/io/atomic-file.ts, write-file-atomic underneath):
+// Symbolic links and the one file writer (src/io/atomic-file.ts):
 // a leases_dir or state_dir reached through a link (a directory on another disk, say) works
 // from the first run; a link in a file's place is replaced by the file, never written through.
 import assert from "node:assert/strict";

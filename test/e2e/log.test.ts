@@ -38,18 +38,59 @@ test("by default each event is one line: time, level, message, then its fields a
   const lines = await logLines(demo.deployment);
   for (const line of lines) assert.match(line, TEXT_LINE);
   assert.match(lines[0] as string, /^\S+ INFO {2}run started force=false dryRun=false signer=native$/);
+  // The message says the school, what happened and why; the fields add only the rest.
   assert.ok(
     lines.some((line) =>
-      new RegExp(
-        `^\\S+ INFO  ${SCHOOL1}: regenerated hostname=${SCHOOL1} reason="output missing" laptops=7 signed=5 expiry=\\d{8}T060000Z ms=\\d+ action=regenerated$`,
-      ).test(line),
+      new RegExp(`^\\S+ INFO  ${SCHOOL1}: regenerated \\(output missing\\) laptops=7 signed=5 expiry=\\d{8}T060000Z ms=\\d+$`).test(line),
     ),
     text,
   );
   assert.match(
     lines.at(-1) as string,
-    /^\S+ INFO {2}run finished: 3 schools regenerated, 0 up to date, 0 failed; 8 leases signed in \S+ s regenerated=3 upToDate=0 failed=0 leasesSigned=8 removedSchools=0 stolenListFailed=false seconds=\S+ exitCode=0$/,
+    /^\S+ INFO {2}run finished: 3 schools regenerated, 0 up to date, 0 failed; 8 leases signed in \S+ s exitCode=0$/,
   );
+  // A line says a thing once: no line names its school twice.
+  for (const line of lines) assert.ok(line.split("schoolserver.").length <= 2, line);
+});
+
+test("log_format = json keeps every field, those the message says included", async () => {
+  await demo.deployment.writeConfig({ log_format: "json" });
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
+  const records = (await logLines(demo.deployment)).map((line) => JSON.parse(line) as Record<string, unknown>);
+  const school = records.find((record) => record["hostname"] === SCHOOL1);
+  assert.deepEqual(Object.keys(school ?? {}).sort(), [
+    "action",
+    "expiry",
+    "hostname",
+    "laptops",
+    "level",
+    "ms",
+    "msg",
+    "pid",
+    "reason",
+    "signed",
+    "time",
+  ]);
+  assert.equal(school?.["msg"], `${SCHOOL1}: regenerated (output missing)`);
+  const finished = records.at(-1) ?? {};
+  for (const key of ["regenerated", "upToDate", "failed", "leasesSigned", "removedSchools", "stolenListFailed", "seconds", "exitCode"])
+    assert.ok(key in finished, key);
+});
+
+/** The key=value fields a logfmt reader finds in a text line: tokens outside quotes that hold a `=`. */
+function logfmtKeys(line: string): string[] {
+  const tokens = line.match(/(?:[^\s"]+|"(?:[^"\\]|\\.)*")+/g) ?? [];
+  return tokens.flatMap((token) => (/^[^"=]+=/.test(token) ? [token.slice(0, token.indexOf("="))] : []));
+}
+
+test("a hostname holding a space, = or a quote is quoted in the message: a logfmt reader finds no forged field", async () => {
+  const forging = 'eq=val x=1 "q"';
+  demo.server.dataset.schools.set(forging, { laptops: [laptop(70)] });
+  await useDefaultLogFormat(demo.deployment);
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
+  const line = (await logLines(demo.deployment)).find((l) => l.includes("eq=val")) ?? "";
+  assert.ok(line.includes(` INFO  ${JSON.stringify(forging)}: regenerated (output missing) `), line);
+  assert.deepEqual(logfmtKeys(line), ["laptops", "signed", "expiry", "ms"]);
 });
 
 test("a value holding a newline is escaped: it neither splits its line nor forges another, on stderr either", async () => {
@@ -67,13 +108,16 @@ test("a value holding a newline is escaped: it neither splits its line nor forge
     assert.ok(!lines.some((line) => line.startsWith(FORGED)), `${format}: a forged line`);
     if (format === "json") {
       const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-      assert.ok(records.some((record) => record["serial"] === `SHC0000\n${FORGED}` && record["level"] === "warn"));
+      assert.ok(records.some((record) => String(record["msg"]).includes('"SHC0000\\n2026-01-01T') && record["level"] === "warn"));
+      assert.ok(records.some((record) => record["hostname"] === `bad\n${FORGED}` && record["level"] === "error"));
       continue;
     }
     for (const line of lines) assert.match(line, TEXT_LINE);
-    const warning = lines.find((line) => / WARN {2}.*laptop skipped/.test(line));
-    assert.ok(warning?.endsWith(` serial="SHC0000\\n${FORGED}"`), warning);
-    assert.ok(lines.some((line) => / ERROR .* hostname="bad\\n2026-01-01T00:00:00\.000Z ERROR forged line"/.test(line)));
+    const warning = lines.find((line) => / WARN {2}.*laptops skipped/.test(line));
+    assert.ok(warning?.includes(`("SHC0000\\n2026-01-01T00:00:00.000Z ERROR`), warning);
+    assert.ok(
+      lines.some((line) => / ERROR school refused: hostname "bad\\n2026-01-01T00:00:00\.000Z ERROR forged line" contains/.test(line)),
+    );
   }
 });
 
@@ -130,4 +174,51 @@ test("the log is appended to: after logrotate's copytruncate, the next line star
     /^\S+ INFO {2}run started.*\n(.*\n)*\S+ INFO {2}run finished: 0 schools regenerated/,
   );
   assert.equal(await readFile(`${logFile(demo.deployment)}.1`, "utf8"), after);
+});
+
+test("a bounded log: 20,000 bad laptops make one line, a 100 KB serial a short one, a no-change run a line per school", async () => {
+  const big = "schoolserver.big.example.org";
+  const bad = Array.from({ length: 20_000 }, (_, i) => ({ serial: laptop(1000 + i).serial, uuid: "ABC2" }));
+  const hugeSerial = `SHC${"9".repeat(100_000)}`;
+  demo.server.dataset.schools.set(big, { laptops: [laptop(90), ...bad, { serial: hugeSerial, uuid: laptop(91).uuid }] });
+  // And a stolen list with thousands of entries that are not serials: one line on stderr, not thousands.
+  demo.server.dataset.stolen.push(...Array.from({ length: 5_000 }, (_, i) => ({ serial: `not a serial ${i}`, uuid: null })));
+  await useDefaultLogFormat(demo.deployment);
+  const first = await runBundle([], demo.deployment);
+  assert.equal(first.code, 0, shown(first));
+  assert.equal(stderrLines(first).length, 1, shown(first));
+  assert.match(
+    first.stderr,
+    /stolen list: entries not as expected, 5000 with a serial that is not 11 characters A-Z 0-9 \("not a serial 0", "not a serial 1", "not a serial 2", …\)/,
+  );
+  const text = await readFile(logFile(demo.deployment), "utf8");
+  const lines = await logLines(demo.deployment);
+  // run started, the stolen list (its warning, its update), 4 schools, one line for the bad laptops, the sweep, run finished.
+  assert.ok(lines.length <= 12, `${lines.length} lines:\n${text.slice(0, 3000)}`);
+  assert.ok(Buffer.byteLength(text) < 8 * 1024, `${Buffer.byteLength(text)} bytes`);
+  for (const line of lines) assert.ok(Buffer.byteLength(line) < 1500, `a line of ${Buffer.byteLength(line)} bytes: ${line.slice(0, 200)}…`);
+  const skipped = lines.filter((line) => line.includes("laptops skipped"));
+  assert.equal(skipped.length, 1, text);
+  assert.match(
+    skipped[0] as string,
+    new RegExp(
+      `WARN  ${big}: laptops skipped, they get no lease: 20000 with a UUID that is not 8-4-4-4-12 hex \\(${bad[0]?.serial} "ABC2", .*, …\\), 1 with a serial that is not 11 characters A-Z 0-9 \\("SHC9{37}…"\\)$`,
+    ),
+  );
+
+  // Nothing changed: about one line per school, and no warning repeated.
+  const before = lines.length;
+  const second = await runBundle([], demo.deployment);
+  assert.equal(second.code, 0, shown(second));
+  const added = (await logLines(demo.deployment)).slice(before);
+  const schools = demo.server.dataset.schools.size;
+  assert.ok(added.length <= schools + 3, added.join("\n"));
+  assert.deepEqual(
+    added.filter((line) => / WARN /.test(line)).map((line) => line.replace(/^\S+ WARN {2}/, "").slice(0, 30)),
+    ["stolen list: entries not as ex"],
+  );
+  assert.ok(
+    added.some((line) => line.includes(`${big}: up to date laptops=20002 skipped=20001 ms=`)),
+    added.join("\n"),
+  );
 });

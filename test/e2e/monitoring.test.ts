@@ -8,7 +8,7 @@ import { laptop } from "../support/datasets.js";
 import { runBundle, useDemoDeployment } from "../support/harness.js";
 import { RUN_STARTED } from "../../src/core/metrics.js";
 import { metricValue, parseMetrics, promtoolCheckMetrics, useMetricsFile as useMetrics } from "../support/metrics-file.js";
-import { SCHOOL1, SCHOOL2, check, editRunRecord, expiryIn, runRecordPath } from "../support/status-helpers.js";
+import { SCHOOL1, SCHOOL2, SCHOOL3, check, editRunRecord, expiryIn, runRecordPath } from "../support/status-helpers.js";
 
 const demo = useDemoDeployment();
 const HOUR = 3_600_000;
@@ -46,19 +46,42 @@ test("WARNING and CRITICAL: a school whose inventario gives short leases, within
   assert.equal((await check(demo.deployment, [SCHOOL2])).code, 1, "HOST arguments limit the check too");
 });
 
-test("WARNING: the last run had a failed and a held school, named", async () => {
+test("WARNING: a failed and a held school, named, until a run succeeds for each, whatever runs came between", async () => {
   assert.equal((await runBundle([], demo.deployment)).code, 0);
   demo.server.dataset.schools.get(SCHOOL1)!.atRoot = true;
   demo.server.dataset.schools.get(SCHOOL2)!.laptops = [laptop(3)];
   assert.equal((await runBundle([], demo.deployment)).code, 3);
+  const expected = new RegExp(`^LEASEGEN WARNING - 1 failed: ${SCHOOL1}; 1 held until --force: ${SCHOOL2} \\| .* failed=1;;;0 held=1;;;0 `);
   const warning = await check(demo.deployment);
   assert.equal(warning.code, 1);
+  assert.match(warning.stdout, expected);
+
+  // A run limited to another school says nothing about these two: they still fail.
+  assert.equal((await runBundle(["--force", SCHOOL3], demo.deployment)).code, 0);
+  const after = await check(demo.deployment);
+  assert.equal(after.code, 1, after.stdout);
+  assert.match(after.stdout, expected);
+
+  demo.server.dataset.schools.get(SCHOOL1)!.atRoot = false;
+  assert.equal((await runBundle([SCHOOL1], demo.deployment)).code, 0);
+  assert.match((await check(demo.deployment)).stdout, new RegExp(`^LEASEGEN WARNING - 1 held until --force: ${SCHOOL2} \\| `));
+  assert.equal((await runBundle(["--force", SCHOOL2], demo.deployment)).code, 0);
+  assert.equal((await check(demo.deployment)).code, 0);
+});
+
+test("WARNING: a stolen list held by the shrink guard says so, with how many entries it would drop", async () => {
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
+  demo.server.dataset.stolen = [];
+  assert.equal((await runBundle([], demo.deployment)).code, 3);
+  const held = await check(demo.deployment);
+  assert.equal(held.code, 1);
   assert.match(
-    warning.stdout,
-    new RegExp(
-      `^LEASEGEN WARNING - last run: 1 failed: ${SCHOOL1}; last run: 1 held until --force: ${SCHOOL2} \\| .* failed=1;;;0 held=1;;;0 `,
-    ),
+    held.stdout,
+    /^LEASEGEN WARNING - last run: stolen list held by the shrink guard: 2 of its 2 entries would be dropped at once \(more than max_shrink_percent = 50%\).*run with --force to accept the new list \| /,
   );
+  assert.doesNotMatch(held.stdout, /could not fetch/);
+  assert.equal((await runBundle(["--force"], demo.deployment)).code, 0);
+  assert.equal((await check(demo.deployment)).code, 0);
 });
 
 test("CRITICAL: no run over every school ended with exit 0 or 3 within --max-age hours", async () => {
@@ -101,6 +124,10 @@ test("CRITICAL on a fresh deployment; UNKNOWN when a record cannot be read or th
     [["--critical", "10"], /--critical must not be more than --warning/],
     [["--max-age", "0"], /--max-age must be a positive number/],
     [["../etc"], /hostname "\.\.\/etc" contains a \//],
+    // An empty NRPE macro: a check that would watch nothing, OK forever.
+    [[""], /the HOST argument "" names no school/],
+    [[","], /the HOST argument "," names no school/],
+    [[SCHOOL1, " , "], /the HOST argument " , " names no school/],
     [["--config", join(demo.deployment.dir, "none.conf")], /none\.conf: cannot read the configuration/],
     [["--no-such-option"], /unknown option '--no-such-option'/],
     [["--warning"], /option '--warning <days>' argument missing/],
@@ -111,9 +138,12 @@ test("CRITICAL on a fresh deployment; UNKNOWN when a record cannot be read or th
     assert.match(result.stdout, /^LEASEGEN UNKNOWN - [^\n]*\n$/, "one line");
     assert.match(result.stdout, why);
   }
+  const nameless = await runBundle(["status", ""], demo.deployment);
+  assert.equal(nameless.code, 2, "plain status too");
+  assert.match(nameless.stderr, /the HOST argument "" names no school/);
   const misplaced = await runBundle(["status", "--warning", "3"], demo.deployment);
   assert.equal(misplaced.code, 2);
-  assert.match(misplaced.stderr, /--warning, --critical and --max-age go with --check/);
+  assert.match(misplaced.stderr, /--warning, --critical, --max-age and --max-run go with --check/);
 });
 
 async function useMetricsFile(): Promise<string> {

@@ -1,12 +1,14 @@
-// post_hook through the bundle (issue 9 §2): called after a run that changed leases_dir, with
-// the hostnames as arguments and in its environment, while the lock is held; never after a run
-// that changed nothing; a failing, hanging or unstartable hook makes the run's status 3.
+// post_hook through the bundle (issue 9 §2, issue 16 §6-7): called after a run that changed
+// leases_dir, with the re-signed schools' names on its standard input and in a file, one per
+// line, whether it is a script's path or a command line, while the lock is held; never after a
+// run that changed nothing; a failing, hanging or unstartable hook makes the run's status 3.
 import assert from "node:assert/strict";
-import { appendFile, chmod, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { appendFile, chmod, mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import { laptop } from "../support/datasets.js";
-import { BUNDLE, readLog, runBundle, ROOT, useDemoDeployment } from "../support/harness.js";
+import { BUNDLE, makeDeployment, readLog, runBundle, ROOT, useDemoDeployment, type Deployment } from "../support/harness.js";
+import { emptyDataset, startInventario, type TestInventario } from "../support/inventario-server.js";
 import { shown, stderrLines } from "./issue3-helpers.js";
 
 const SCHOOL1 = "schoolserver.escuela1.caacupe.paraguayeduca.org";
@@ -18,16 +20,23 @@ const ALLOWED_ENV = new Set(["PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL"
 const demo = useDemoDeployment();
 const records = (): string => join(demo.deployment.dir, "hook-calls");
 
-/** Installs `body` as the hook script, called as `post_hook = <script> "$@"`. */
-async function useHook(body: string, more: Record<string, string> = {}): Promise<void> {
-  const script = join(demo.deployment.dir, "hook.sh");
+/** Installs `body` as a script and configures its path as the hook (`post_hook = /path/to/script`). */
+async function useHook(body: string, more: Record<string, string> = {}, deployment: Deployment = demo.deployment): Promise<void> {
+  const script = join(deployment.dir, "hook.sh");
   await writeFile(script, `#!/bin/sh\n${body}\n`);
   await chmod(script, 0o755);
-  await demo.deployment.writeConfig({ post_hook: `${script} "$@"`, ...more });
+  await deployment.writeConfig({ post_hook: script, ...more });
 }
 
 interface HookCall {
+  /** The hook's positional parameters: none. */
   readonly args: string[];
+  /** What it read on its standard input, and in the two files the environment names. */
+  readonly stdin: string;
+  readonly changedFile: string;
+  readonly removedFile: string;
+  /** `<mode> <owner>` of the changed-schools file, then of its directory. */
+  readonly modes: string[];
   readonly env: Map<string, string>;
   readonly pwd: string;
   /** Exit status of a run started from inside the hook: 1 while the lock is held. */
@@ -39,9 +48,19 @@ async function hookCalls(): Promise<HookCall[]> {
   return Promise.all(
     names.map(async (name) => {
       const base = join(records(), name.slice(0, -".args".length));
-      const lines = async (ext: string): Promise<string[]> => (await readFile(`${base}.${ext}`, "utf8")).split("\n").slice(0, -1);
+      const text = (ext: string): Promise<string> => readFile(`${base}.${ext}`, "utf8");
+      const lines = async (ext: string): Promise<string[]> => (await text(ext)).split("\n").slice(0, -1);
       const env = new Map((await lines("env")).map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
-      return { args: await lines("args"), env, pwd: (await lines("pwd"))[0] ?? "", nestedRun: (await lines("nested"))[0] ?? "" };
+      return {
+        args: await lines("args"),
+        stdin: await text("stdin"),
+        changedFile: await text("changed"),
+        removedFile: await text("removed"),
+        modes: await lines("modes"),
+        env,
+        pwd: (await lines("pwd"))[0] ?? "",
+        nestedRun: (await lines("nested"))[0] ?? "",
+      };
     }),
   );
 }
@@ -49,16 +68,26 @@ async function hookCalls(): Promise<HookCall[]> {
 const RECORDING_HOOK = (): string => `
 n=$(ls "${records()}" | grep -c args)
 for arg in "$@"; do echo "$arg"; done > "${records()}/$n.args"
+cat > "${records()}/$n.stdin"
+cat "$LEASEGEN_CHANGED_SCHOOLS_FILE" > "${records()}/$n.changed"
+cat "$LEASEGEN_REMOVED_SCHOOLS_FILE" > "${records()}/$n.removed"
+stat -c '%a %U' "$LEASEGEN_CHANGED_SCHOOLS_FILE" "$(dirname "$LEASEGEN_CHANGED_SCHOOLS_FILE")" > "${records()}/$n.modes"
 env > "${records()}/$n.env"
 pwd > "${records()}/$n.pwd"
 "${process.execPath}" "${BUNDLE}" --config "${demo.deployment.configPath}" >/dev/null 2>&1
 echo $? > "${records()}/$n.nested"
-echo "pushed $# schools"
+echo "pushed $LEASEGEN_CHANGED_COUNT schools"
 echo "warning: one server was slow" >&2`;
 
-test("the hook gets the changed schools as arguments and environment, under the lock, and only after a change", async () => {
+const lines = (names: readonly string[]): string => names.map((name) => `${name}\n`).join("");
+
+test("a hook given as a path reads the changed schools on stdin and in a private file, under the lock, only after a change", async () => {
   await mkdir(records());
   await useHook(RECORDING_HOOK());
+  // What a run killed (-9) while its hook ran leaves behind is removed by the next hook's run.
+  const leftover = join(demo.deployment.stateDir, ".post-hook-Ab12Cd");
+  await mkdir(leftover, { recursive: true });
+  await writeFile(join(leftover, "changed-schools"), "old.example\n");
   const secretEnv = { LEASEGEN_TEST_SECRET: "s3cr3t", INVENTARIO_PASS: "xxx" };
   const first = await runBundle([], demo.deployment, secretEnv);
   assert.equal(first.code, 0, shown(first));
@@ -66,11 +95,20 @@ test("the hook gets the changed schools as arguments and environment, under the 
   let calls = await hookCalls();
   assert.equal(calls.length, 1);
   const call = calls[0] as HookCall;
-  assert.deepEqual(call.args, [SCHOOL1, SCHOOL2, SCHOOL3]);
+  assert.deepEqual(call.args, []);
+  assert.equal(call.stdin, lines([SCHOOL1, SCHOOL2, SCHOOL3]));
+  assert.equal(call.changedFile, call.stdin);
+  assert.equal(call.removedFile, "");
+  assert.deepEqual(call.modes, ["600 root", "700 root"], "a file only the service user reads, in a directory only it enters");
+  const changedPath = call.env.get("LEASEGEN_CHANGED_SCHOOLS_FILE") as string;
+  assert.ok(changedPath.startsWith(`${demo.deployment.stateDir}/`), changedPath);
+  await assert.rejects(stat(join(changedPath, "..")), /ENOENT/, "removed after the hook");
+  await assert.rejects(stat(leftover), /ENOENT/, "a killed run's leftover is removed");
   assert.equal(call.env.get("LEASEGEN_LEASES_DIR"), demo.deployment.leasesDir);
-  assert.equal(call.env.get("LEASEGEN_CHANGED_SCHOOLS"), `${SCHOOL1} ${SCHOOL2} ${SCHOOL3}`);
-  assert.equal(call.env.get("LEASEGEN_REMOVED_SCHOOLS"), "");
+  assert.equal(call.env.get("LEASEGEN_CHANGED_COUNT"), "3");
+  assert.equal(call.env.get("LEASEGEN_REMOVED_COUNT"), "0");
   assert.equal(call.env.get("LEASEGEN_STOLEN_CHANGED"), "1");
+  assert.equal(call.env.has("LEASEGEN_CHANGED_SCHOOLS"), false, "no list of names in the environment");
   const others = [...call.env.keys()].filter((name) => !name.startsWith("LEASEGEN_") && !ALLOWED_ENV.has(name));
   assert.deepEqual(others, [], "the environment is built, not inherited");
   assert.ok(![...call.env.values()].some((value) => value.includes("s3cr3t") || value.includes("xxx")), "no secret in the environment");
@@ -95,17 +133,87 @@ test("the hook gets the changed schools as arguments and environment, under the 
   assert.equal(changed.code, 0, shown(changed));
   calls = await hookCalls();
   assert.equal(calls.length, 2);
-  assert.deepEqual(calls[1]?.args, [SCHOOL2]);
-  assert.equal(calls[1]?.env.get("LEASEGEN_CHANGED_SCHOOLS"), SCHOOL2);
-  assert.equal(calls[1]?.env.get("LEASEGEN_REMOVED_SCHOOLS"), SCHOOL3);
+  assert.equal(calls[1]?.stdin, lines([SCHOOL2]));
+  assert.equal(calls[1]?.changedFile, lines([SCHOOL2]));
+  assert.equal(calls[1]?.removedFile, lines([SCHOOL3]));
+  assert.equal(calls[1]?.env.get("LEASEGEN_REMOVED_COUNT"), "1");
   assert.equal(calls[1]?.env.get("LEASEGEN_STOLEN_CHANGED"), "0");
 
   demo.server.dataset.stolen.push({ serial: laptop(40).serial, uuid: laptop(40).uuid });
   assert.equal((await runBundle([], demo.deployment)).code, 0);
   calls = await hookCalls();
   assert.equal(calls.length, 3, "rewritten stolen lists alone call the hook");
-  assert.deepEqual(calls[2]?.args, []);
+  assert.equal(calls[2]?.stdin, "");
+  assert.equal(calls[2]?.env.get("LEASEGEN_CHANGED_COUNT"), "0");
   assert.equal(calls[2]?.env.get("LEASEGEN_STOLEN_CHANGED"), "1");
+});
+
+test("a hook given as a command line reads the same names on its standard input", async () => {
+  const got = join(demo.deployment.dir, "got");
+  await demo.deployment.writeConfig({ post_hook: `while IFS= read -r school; do echo "[$school]" >> ${got}; done` });
+  const result = await runBundle([], demo.deployment);
+  assert.equal(result.code, 0, shown(result));
+  assert.equal(await readFile(got, "utf8"), `[${SCHOOL1}]\n[${SCHOOL2}]\n[${SCHOOL3}]\n`);
+});
+
+test('a post_hook still written for "$@" or LEASEGEN_CHANGED_SCHOOLS is refused at start (exit 2), saying what to write', async () => {
+  for (const post_hook of ['for h in "$@"; do push "$h"; done', "push $LEASEGEN_CHANGED_SCHOOLS"]) {
+    await demo.deployment.writeConfig({ post_hook });
+    const result = await runBundle([], demo.deployment);
+    assert.equal(result.code, 2, shown(result));
+    assert.equal(stderrLines(result).length, 1, shown(result));
+    assert.match(
+      result.stderr,
+      /post_hook uses .*, which no longer holds the hostnames: the hook reads the re-signed schools on its standard input/,
+    );
+    assert.equal((await readdir(demo.deployment.leasesDir).catch(() => [])).length, 0, "nothing signed");
+  }
+});
+
+describe("10,000 schools of 60-character names changed at once", () => {
+  // Well over what one environment string may hold (128 KiB): 10,000 names are 610 KB.
+  const hostnames = Array.from({ length: 10_000 }, (_, i) =>
+    i % 1000 === 7 ? `Escuela ${i} de la compañía ${"x".repeat(60)}`.slice(0, 60) : `school${String(i).padStart(5, "0")}.${"x".repeat(49)}`,
+  );
+  let server: TestInventario;
+  let deployment: Deployment;
+  before(async () => {
+    const dataset = emptyDataset();
+    for (const hostname of hostnames) dataset.schools.set(hostname, { laptops: [] });
+    server = await startInventario(dataset);
+    deployment = await makeDeployment(server.url);
+  });
+  after(async () => {
+    await server.close();
+    await deployment.remove();
+  });
+
+  test("the hook gets every name whole, one per line, on stdin and in its file", async () => {
+    const got = join(deployment.dir, "got");
+    // The README's example loop; names with spaces (as inventario may send) stay whole.
+    await useHook(
+      `while IFS= read -r school; do printf '%s\\n' "$school"; done > "${got}.stdin"; cp "$LEASEGEN_CHANGED_SCHOOLS_FILE" "${got}.file"`,
+      {},
+      deployment,
+    );
+    const result = await runBundle([], deployment);
+    assert.equal(result.code, 0, shown(result));
+    const expected = lines([...hostnames].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+    assert.equal(await readFile(`${got}.stdin`, "utf8"), expected);
+    assert.equal(await readFile(`${got}.file`, "utf8"), expected);
+  });
+
+  test("a hook that does not read its standard input ends well, and so does the run", async () => {
+    // 1,500 names (90 KB) are more than a pipe holds: the hook exits with most of them unread.
+    hostnames.slice(0, 1500).forEach((hostname, i) => server.dataset.schools.get(hostname)?.laptops.push(laptop(i)));
+    await useHook("exit 0", {}, deployment);
+    const result = await runBundle([], deployment);
+    assert.equal(result.code, 0, shown(result));
+    assert.equal(result.stderr, "");
+    const logged = (await readLog(deployment)).filter((line) => line["action"] === "post_hook").at(-1);
+    assert.equal(logged?.["msg"], "post_hook done");
+    assert.equal(logged?.["changedSchools"], 1500);
+  });
 });
 
 test("a failing hook: error on stderr and in the log with its output (bounded), exit 3, leases kept", async () => {
@@ -155,7 +263,9 @@ test("the rsync example of leasegen.conf.example copies each re-signed school's 
   const bin = join(demo.deployment.dir, "bin");
   const calls = join(demo.deployment.dir, "rsync-calls");
   await mkdir(bin);
-  await writeFile(join(bin, "rsync"), `#!/bin/sh\nfor arg in "$@"; do printf '%s|' "$arg"; done >> "${calls}"\necho >> "${calls}"\n`);
+  // Like rsync over ssh, it reads its standard input: the example must keep the list of names from it.
+  const rsync = `#!/bin/sh\ncat > /dev/null\nfor arg in "$@"; do printf '%s|' "$arg"; done >> "${calls}"\necho >> "${calls}"\n`;
+  await writeFile(join(bin, "rsync"), rsync);
   await chmod(join(bin, "rsync"), 0o755);
   await appendFile(demo.deployment.configPath, `${example.slice(1)}\n`);
   const result = await runBundle([], demo.deployment, { PATH: `${bin}:${process.env["PATH"] ?? ""}` });

@@ -92,6 +92,39 @@ describe("revocation", () => {
     await run();
   });
 
+  it("a stolen list entry with a repeated element is malformed: the previous list stays in force (exit 3)", async () => {
+    const stolenBefore = (await readTree(deployment.leasesDir)).get("stolen.csv");
+    // Read as "the last one wins", this entry revoked only its second serial and let laptop 6 keep its lease.
+    const entry = `<serial-number>${laptop(6).serial}</serial-number>\n    <uuid nil="true"/>\n    <serial-number>${laptop(2).serial}</serial-number>`;
+    const body = `<?xml version="1.0" encoding="UTF-8"?>\n<objects type="array">\n  <object>\n    ${entry}\n  </object>\n</objects>\n`;
+    server.dataset.rawStolenList = { status: 200, body };
+    try {
+      const result = await runBundle([], deployment);
+      assert.equal(result.code, 3, shown(result));
+      assert.match(result.stderr, /stolen list: .*<serial-number> repeated in <object>.*the previous stolen list stays in force/);
+      assert.deepEqual((await readTree(deployment.leasesDir)).get("stolen.csv"), stolenBefore);
+      const contents = await checkCompletedRun(deployment.leasesDir);
+      assert.equal(contents.laptops.has(laptop(2).serial), false, "the previous list still holds");
+    } finally {
+      delete server.dataset.rawStolenList;
+    }
+    await run();
+  });
+
+  it("a serial is the same in both lists however it is cased or spaced: listed ' shc…' by its school, it is revoked", async () => {
+    const sloppy = laptop(5);
+    school(A).laptops = school(A).laptops.map((l) => (l.serial === sloppy.serial ? { ...l, serial: ` ${l.serial.toLowerCase()} ` } : l));
+    const renewed = await run();
+    assert.ok(renewed.schools.get(A)?.has(sloppy.serial), "signed under its normalised serial");
+    server.dataset.stolen.push({ serial: sloppy.serial, uuid: sloppy.uuid });
+    const revoked = await run();
+    assert.equal(revoked.schools.get(A)?.has(sloppy.serial), false);
+    assert.equal(revoked.laptops.has(sloppy.serial), false);
+    server.dataset.stolen = server.dataset.stolen.filter((l) => l.serial !== sloppy.serial);
+    school(A).laptops = school(A).laptops.map((l) => (l.serial.trim().toUpperCase() === sloppy.serial ? sloppy : l));
+    assert.ok((await run()).laptops.has(sloppy.serial));
+  });
+
   it("a laptop taken off the stolen list gets its lease back, though its school's list did not change", async () => {
     // Laptop 12 (school B) is found again while B fails: the next complete run still signs it.
     server.dataset.stolen = server.dataset.stolen.filter((l) => l.serial !== laptop(12).serial);

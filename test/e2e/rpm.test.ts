@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { AS_ROOT, NEEDS_ROOT, addUser, removeUser, throwawayName } from "../support/accounts.js";
 import { demoDataset } from "../support/datasets.js";
 import { ROOT, publicKeyOf, readTree, runCommand, type RunResult } from "../support/harness.js";
 import { startInventario, type TestInventario } from "../support/inventario-server.js";
@@ -20,8 +21,6 @@ import { copyVectorKey } from "../support/keys.js";
 
 const NAME = "inventario-leasegen";
 const APP = `/var/${NAME}`;
-const AS_ROOT = process.getuid?.() === 0;
-const NEEDS_ROOT = AS_ROOT ? false : "needs root (creates a throwaway system user; CI runs as root)";
 /** The settings at the top of the installed launcher: what it runs, how, and as whom. */
 const LAUNCHER_SETTINGS = { node: "/usr/bin/node", bundle: `${APP}/lib/index.js`, service_user: NAME, node_option: "--optimize-for-size" };
 
@@ -153,6 +152,8 @@ describe("the RPM", () => {
     has(/^manual crontabs$/);
     has(/^manual logrotate$/);
     has(/^manual \/usr\/bin\/setpriv$/);
+    has(/^manual \/usr\/bin\/getent$/);
+    has(/^manual \/usr\/bin\/flock$/);
     has(/^pre shadow-utils$/);
   });
 
@@ -445,22 +446,6 @@ async function ownersUnder(dir: string): Promise<{ path: string; uid: number; gi
       return { path, uid, gid };
     }),
   );
-}
-
-/** A system user name no one else uses, for one test. */
-function throwawayName(purpose: string): string {
-  return `lg-${purpose}-${process.pid}`;
-}
-
-/** A throwaway system user with a group of its name (remove it with removeUser). */
-function addUser(name: string): void {
-  ok("useradd", ["--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", name]);
-}
-
-function removeUser(name: string): void {
-  run("userdel", [name]);
-  if (run("getent", ["group", name]).status === 0) run("groupdel", [name]);
-  assert.notEqual(run("getent", ["passwd", name]).status, 0, `${name} is still there`);
 }
 
 /** The package's %pre scriptlet, as rpm shows it. */

@@ -1,13 +1,14 @@
 // The run contract (SPEC §7): exit statuses, the lock, the bundle on its own, --help/--version.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { chmod, cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { execFileSync, spawn } from "node:child_process";
+import { chmod, chown, cp, link, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { syntheticDataset } from "../support/datasets.js";
 import {
   BUNDLE,
+  LEASES_LOCK,
   makeDeployment,
   readLog,
   readTree,
@@ -104,6 +105,84 @@ test("a second run while one is active exits 1; a run killed with -9 does not bl
   await exited;
   demo.server.dataset.schools.delete("slow.example.org");
   assert.equal((await runBundle([], demo.deployment)).code, 0);
+});
+
+test("a dry run takes no lock: a run started while an operator's dry run waits for inventario goes on", async () => {
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
+  demo.server.dataset.schools.set("slow.example.org", { laptops: [], delayMs: 20_000 });
+  const dry = spawn(process.execPath, [BUNDLE, "--config", demo.deployment.configPath, "--dry-run", "slow.example.org"], {
+    stdio: "ignore",
+  });
+  const exited = new Promise((resolve) => dry.on("exit", resolve));
+  try {
+    const waiting = (): boolean => demo.server.requests.some((request) => request.path.endsWith("hostname=slow.example.org"));
+    for (let i = 0; i < 400 && !waiting(); i += 1) await new Promise((resolve) => setTimeout(resolve, 25));
+    assert.ok(waiting(), "the dry run asked inventario");
+    const run = await runBundle(["--force", "schoolserver.escuela2.caacupe.paraguayeduca.org"], demo.deployment);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(dry.exitCode, null, "the dry run was still in progress");
+  } finally {
+    dry.kill("SIGKILL");
+  }
+  await exited;
+});
+
+test("a lock file that others could open, not this user's, or not a plain file of its own is refused: exit 4, one line naming it", async () => {
+  const { deployment } = demo;
+  assert.equal((await runBundle([], deployment)).code, 0);
+  const stateLock = join(deployment.stateDir, "leasegen.lock");
+  const leasesLock = join(deployment.leasesDir, LEASES_LOCK);
+  for (const path of [stateLock, leasesLock]) assert.equal((await stat(path)).mode & 0o7777, 0o600, path);
+  // Each plants something at a lock file's path (the run before made a good one there).
+  const replacing = (make: (path: string) => Promise<unknown>) => async (path: string) => {
+    await rm(path);
+    await make(path);
+  };
+  const cases: [string, string, (path: string) => Promise<unknown>, RegExp][] = [
+    ["group-readable", stateLock, (path) => chmod(path, 0o640), /lock file .*\/leasegen\.lock can be opened by other users \(mode 0640\)/],
+    [
+      "world-writable",
+      leasesLock,
+      (path) => chmod(path, 0o602),
+      /lock file .*\/\.leasegen\.lock can be opened by other users \(mode 0602\)/,
+    ],
+    [
+      "a link",
+      leasesLock,
+      replacing((path) => symlink(join(deployment.dir, "elsewhere"), path)),
+      /cannot open the lock file .*\/\.leasegen\.lock: it is a symbolic link$/m,
+    ],
+    [
+      "a FIFO",
+      stateLock,
+      replacing(async (path) => execFileSync("mkfifo", ["-m", "0600", path])),
+      /lock file .*\/leasegen\.lock is not a regular file/,
+    ],
+    [
+      "a hard link",
+      stateLock,
+      replacing((path) => link(`${deployment.keyPath}.private`, path)),
+      /lock file .*\/leasegen\.lock has 2 names/,
+    ],
+  ];
+  if (process.getuid?.() === 0)
+    cases.push([
+      "another user's",
+      stateLock,
+      (path) => chown(path, 65534, 65534),
+      /lock file .*\/leasegen\.lock belongs to uid 65534, not to this user \(uid 0\)/,
+    ]);
+  for (const [what, path, plant, message] of cases) {
+    await plant(path);
+    const refused = await runBundle([], deployment);
+    assert.equal(refused.code, 4, `${what}: ${refused.stderr}`);
+    assert.match(refused.stderr, message, what);
+    assert.equal(refused.stderr.split("\n").length, 2, `${what}: one line: ${refused.stderr}`);
+    // As the message says: once it is removed, the next run makes a new one.
+    await rm(path);
+    assert.equal((await runBundle([], deployment)).code, 0, `${what}: the next run makes a new lock file`);
+  }
+  assert.equal(await readFile(join(deployment.dir, "elsewhere"), "utf8").catch(() => "none"), "none", "nothing made through the link");
 });
 
 test("the lock belongs to the state directory: another state_dir runs alongside", async () => {

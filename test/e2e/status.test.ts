@@ -4,10 +4,11 @@ import assert from "node:assert/strict";
 import { rm, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { expiryTime } from "../../src/core/domain.js";
 import { laptop } from "../support/datasets.js";
 import { readTree, runBundle, startBusyRun, useDemoDeployment } from "../support/harness.js";
-import { SCHOOL1, SCHOOL2, SCHOOL3, editRunRecord, expiryIn, runRecordPath, statusJson } from "../support/status-helpers.js";
+import { SCHOOL1, SCHOOL2, SCHOOL3, check, editRunRecord, expiryIn, runRecordPath, statusJson } from "../support/status-helpers.js";
 
 const demo = useDemoDeployment();
 
@@ -147,13 +148,44 @@ test("status during a run: no lock taken, the run is shown in progress", async (
   try {
     const result = await runBundle(["status"], demo.deployment);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /\nA run is in progress/);
+    assert.match(result.stdout, /\nA run is in progress \(started \d{4}-\d\d-\d\d \d\d:\d\dZ, \d+ min ago\)/);
     assert.equal((await statusJson(demo.deployment)).runInProgress, true);
     assert.equal(busy.exitCode, null, "the run was not disturbed");
   } finally {
     busy.kill("SIGKILL");
   }
   assert.equal((await statusJson(demo.deployment)).runInProgress, false);
+});
+
+test("status --check: WARNING when a run has held the lock longer than --max-run; a run killed with -9 is no run in progress", async () => {
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
+  const busy = await startBusyRun(demo.server, demo.deployment, 20_000);
+  const exited = new Promise((resolve) => busy.on("exit", resolve));
+  try {
+    const json = await statusJson(demo.deployment);
+    assert.equal(json.runInProgress, true);
+    const startedAt = new Date(json.runStartedAt ?? "");
+    assert.ok(startedAt.getTime() <= Date.now(), json.runStartedAt ?? "no start time");
+    const fresh = await check(demo.deployment);
+    assert.equal(fresh.code, 0, `a run just started is fine with the default --max-run (1 hour): ${fresh.stdout}`);
+    // 0.0003 hours is about 1.1 s: wait until the run has held the lock that long.
+    await sleep(Math.max(0, startedAt.getTime() + 1500 - Date.now()));
+    const stuck = await check(demo.deployment, ["--max-run", "0.0003"]);
+    assert.equal(stuck.code, 1, stuck.stdout);
+    assert.match(
+      stuck.stdout,
+      /^LEASEGEN WARNING - a run has been in progress for \d+ s \(since .*; max 0\.0003 hours\): is a hook, make-lease\.sh or inventario hanging\? \|/,
+    );
+    assert.equal(busy.exitCode, null, "the run was still in progress");
+  } finally {
+    busy.kill("SIGKILL");
+  }
+  await exited;
+  // Its record of the lock stays behind; its process is gone, so nothing is in progress.
+  assert.ok((await readTree(demo.deployment.stateDir)).has("run-in-progress.json"));
+  const json = await statusJson(demo.deployment);
+  assert.deepEqual([json.runInProgress, json.runStartedAt], [false, null]);
+  assert.equal((await check(demo.deployment, ["--max-run", "0.0003"])).code, 0);
 });
 
 test("damaged records: status names the file and exits 3; the next run warns, starts a fresh record and signs as usual", async () => {

@@ -37,6 +37,8 @@ interface VerifyDocument {
   readonly signaturesNotChecked: number;
   readonly unrecordedSchools: { hostname: string; leases: number }[];
   readonly problems: Problem[];
+  readonly notices: (Problem & { schools: string[] })[];
+  readonly canonicalCommand: string | null;
 }
 
 const leases = (...parts: string[]): string => join(demo.deployment.leasesDir, ...parts);
@@ -99,7 +101,7 @@ test("a clean tree passes: every signature verified, exit 0; verify writes nothi
   assert.equal(document.signaturesVerified, 8);
 });
 
-test("planted defects are each found by name, naming the file and the serial; exit 1", async () => {
+test("planted defects are each found by name, naming the file and the serial; exit 1; harmless ones are notices", async () => {
   await firstRun();
   const expiry = suggestedExpiry();
   // One flipped signature byte, in the school file and the laptop file alike.
@@ -127,23 +129,30 @@ test("planted defects are each found by name, naming the file and the serial; ex
   assert.equal(result.code, 1);
   const found = document.problems.map((p) => [p.file.slice(demo.deployment.leasesDir.length + 1), p.serial, p.kind]);
   assert.deepEqual(found, [
-    ["by-laptop/03/SHC00000005", "SHC00000005", "wrong-bucket"],
     ["by-laptop/04/SHC00000004", "SHC00000004", "laptop-file-differs"],
     ["by-laptop/09/SHC00000009", "SHC00000009", "stolen"],
-    ["by-laptop/78/SHC12345678.3735928559", null, "temporary-file"],
     ["by-laptop/99/SHC00000099", "SHC00000099", "orphan"],
-    [`by-school/.${SCHOOL2}.4242-1.tmp`, null, "temporary-file"],
     [`by-school/${SCHOOL1}`, "SHC00000001", "bad-signature"],
     [`by-school/${SCHOOL1}`, "SHC00000002", "wrong-key"],
     [`by-school/${SCHOOL2}`, "SHC00000003", "expired"],
     [`by-school/${SCHOOL2}`, "SHC00000009", "stolen"],
   ]);
+  // What no laptop or reader takes (a misplaced copy, temporary files): notices, with the fix.
+  const noticed = document.notices.map((p) => [p.file.slice(demo.deployment.leasesDir.length + 1), p.serial, p.kind]);
+  assert.deepEqual(noticed, [
+    ["by-laptop/03/SHC00000005", "SHC00000005", "wrong-bucket"],
+    ["by-laptop/78/SHC12345678.3735928559", null, "temporary-file"],
+    [`by-school/.${SCHOOL2}.4242-1.tmp`, null, "temporary-file"],
+  ]);
+  assert.equal(document.canonicalCommand, `inventario-leasegen --force ${SCHOOL2}`);
   // The same, as lines for the operator, then the summary.
   const text = await verify();
   assert.equal(text.code, 1);
   const lines = text.stdout.trimEnd().split("\n");
   for (const problem of document.problems)
     assert.ok(lines.includes(`${problem.file}: ${problem.serial ? `${problem.serial}: ` : ""}${problem.what}`));
+  for (const notice of document.notices)
+    assert.ok(lines.includes(`${notice.file}: ${notice.serial ? `${notice.serial}: ` : ""}notice: ${notice.what}`));
   assert.match(
     text.stdout,
     new RegExp(
@@ -155,7 +164,11 @@ test("planted defects are each found by name, naming the file and the serial; ex
   assert.match(text.stdout, /SHC00000003: line 1 expired at 20200106T060000Z$/m);
   assert.match(text.stdout, /by-laptop\/04\/SHC00000004: SHC00000004: differs from its lease in by-school\/schoolserver\.escuela2/);
   assert.match(text.stdout, /SHC00000099: no school file lists it$/m);
-  assert.match(text.stdout, /^FAILED: 10 problems$/m);
+  assert.match(
+    text.stdout,
+    new RegExp(`^3 notices: differences that can neither lock nor unlock a laptop; inventario-leasegen --force ${SCHOOL2} makes`, "m"),
+  );
+  assert.match(text.stdout, /^FAILED: 7 problems$/m);
   // SHC00000009 was never signed by a run, so school 2's record has no UUID for it.
   assert.deepEqual(document.unrecordedSchools, [{ hostname: SCHOOL2, leases: 1 }]);
 });
@@ -184,6 +197,51 @@ test("a tree left by the Ruby program (no signed records) passes, its signatures
   );
 });
 
+test("just taken over from the Ruby program: a serial four schools list, its laptop file one school's line, is a notice with the command that fixes it", async () => {
+  // inventario lists a laptop under every school below its owner's place.
+  const shared = laptop(4);
+  const SCHOOL4 = "schoolserver.escuela4.caacupe.paraguayeduca.org";
+  demo.server.dataset.schools.set(SCHOOL4, { laptops: [shared] });
+  for (const school of [SCHOOL1, "schoolserver.escuela3.caacupe.paraguayeduca.org"])
+    demo.server.dataset.schools.get(school)?.laptops.push(shared);
+  await firstRun();
+  // What the Ruby program leaves: no signed records, and the laptop file its last school wrote.
+  await rm(join(demo.deployment.stateDir, "signed"), { recursive: true });
+  const lastWriter = readSchoolFile(await readFile(leases("by-school", SCHOOL4), "utf8")).get(shared.serial) as string;
+  await writeFile(laptopPath(shared.serial), lastWriter);
+  const text = await verify();
+  assert.equal(text.code, 0, text.stdout);
+  assert.match(
+    text.stdout,
+    new RegExp(
+      `^${laptopPath(shared.serial)}: ${shared.serial}: notice: is not the sorted distinct lease lines of the 4 school files that list it`,
+      "m",
+    ),
+  );
+  assert.match(
+    text.stdout,
+    new RegExp(
+      `^1 notice: differences that can neither lock nor unlock a laptop; inventario-leasegen --force ${SCHOOL1} makes the tree canonical$`,
+      "m",
+    ),
+  );
+  assert.match(text.stdout, /^OK: every lease will be accepted$/m);
+  const { document } = await verifyJson();
+  assert.equal(document.ok, true);
+  assert.deepEqual(
+    document.notices.map((n) => [n.kind, n.schools]),
+    [["laptop-file-not-canonical", [SCHOOL1]]],
+  );
+  // The command it names makes the tree canonical.
+  const command = (document.canonicalCommand ?? "").split(" ");
+  assert.equal(command[0], "inventario-leasegen");
+  const fixed = await runBundle(command.slice(1), demo.deployment);
+  assert.equal(fixed.code, 0, fixed.stderr);
+  const after = await verifyJson();
+  assert.equal(after.result.code, 0);
+  assert.deepEqual(after.document.notices, []);
+});
+
 test("a damaged signed record is named, and makes the exit status 1", async () => {
   await firstRun();
   const record = join(demo.deployment.stateDir, "signed", `${SCHOOL1}.json`);
@@ -193,20 +251,30 @@ test("a damaged signed record is named, and makes the exit status 1", async () =
   assert.match(result.stdout, new RegExp(`^${record}: not a signed-leases record: it is not ${SCHOOL1}'s$`, "m"));
 });
 
-test("a serial that two schools list: its laptop file must hold both schools' lines, sorted", async () => {
+test("a serial that two schools list: its laptop file holding one school's line is a notice; a line no school holds, a problem", async () => {
   await firstRun();
   const school2 = readSchoolFile(await readFile(leases("by-school", SCHOOL2), "utf8"));
   const other = await signedLease("SHC00000003", laptop(3).uuid as string, suggestedExpiry());
   await editSchool(SCHOOL1, (map) => map.set("SHC00000003", other));
   const lastWriterOnly = await verifyJson();
+  assert.equal(lastWriterOnly.result.code, 0, "every line it holds verifies: nothing can lock");
+  assert.deepEqual(lastWriterOnly.document.problems, []);
   assert.deepEqual(
-    lastWriterOnly.document.problems.map((p) => [p.file, p.kind]),
-    [[laptopPath("SHC00000003"), "laptop-file-differs"]],
+    lastWriterOnly.document.notices.map((p) => [p.file, p.kind]),
+    [[laptopPath("SHC00000003"), "laptop-file-not-canonical"]],
   );
-  assert.match(lastWriterOnly.document.problems[0]?.what ?? "", /of the 2 school files that list it/);
+  assert.match(lastWriterOnly.document.notices[0]?.what ?? "", /of the 2 school files that list it/);
   await writeFile(laptopPath("SHC00000003"), serialLeaseText([school2.get("SHC00000003") as string, other]));
-  const union = await verify();
-  assert.equal(union.code, 0, union.stdout);
+  const union = await verifyJson();
+  assert.equal(union.result.code, 0);
+  assert.deepEqual(union.document.notices, []);
+  await writeFile(laptopPath("SHC00000003"), await signedLease("SHC00000003", laptop(3).uuid as string, suggestedExpiry()));
+  const foreign = await verifyJson();
+  assert.equal(foreign.result.code, 1, "a line that no school file holds");
+  assert.deepEqual(
+    foreign.document.problems.map((p) => p.kind),
+    ["laptop-file-differs"],
+  );
 });
 
 test("HOST… limits verify to those schools; a bad HOST or configuration is exit 2", async () => {

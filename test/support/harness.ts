@@ -12,6 +12,13 @@ import { copyVectorKey } from "./keys.js";
 
 export const ROOT = join(__dirname, "..", "..", "..");
 export const BUNDLE = join(ROOT, "dist", "index.js");
+/** A run's lock file in leases_dir (src/io/lock.ts): empty, and no lease file. */
+export const LEASES_LOCK = ".leasegen.lock";
+
+/** The files under `dir` that are leases (by-school, by-laptop, stolen lists): all but the lock file. */
+export async function leaseFiles(dir: string): Promise<string[]> {
+  return [...(await readTree(dir)).keys()].filter((path) => path !== LEASES_LOCK);
+}
 
 export interface Deployment {
   readonly dir: string;
@@ -109,9 +116,9 @@ export function runBundle(
   return runCommand(process.execPath, [BUNDLE, ...argv], { env: { ...process.env, ...env }, ...kill });
 }
 
-/** Starts a run that stays busy (a school that answers after 4 s) and resolves once it holds the lock. */
-export async function startBusyRun(server: TestInventario, deployment: Deployment): Promise<ChildProcess> {
-  server.dataset.schools.set("slow.example.org", { laptops: [], delayMs: 4000 });
+/** Starts a run that stays busy (a school that answers after `delayMs`) and resolves once it holds the lock. */
+export async function startBusyRun(server: TestInventario, deployment: Deployment, delayMs = 4000): Promise<ChildProcess> {
+  server.dataset.schools.set("slow.example.org", { laptops: [], delayMs });
   const child = spawn(process.execPath, [BUNDLE, "--config", deployment.configPath, "slow.example.org"], { stdio: "ignore" });
   // The run's first log line is written after the lock is taken.
   const started = async (): Promise<boolean> =>

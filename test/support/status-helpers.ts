@@ -37,6 +37,7 @@ export interface StatusJson {
   unlisted: string[] | null;
   lastRunFailures: { name: string; outcome: string; reason: string }[];
   runInProgress: boolean;
+  runStartedAt: string | null;
   problems: { file: string; error: string }[];
 }
 

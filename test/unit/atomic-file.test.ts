@@ -1,11 +1,13 @@
-// The one file writer: write-file-atomic, with what it does not do by itself around it, in its
-// asynchronous form (single files) and its synchronous one (the writer threads).
+// The one file writer, in its asynchronous form (single files) and its synchronous one (the
+// writer threads).
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
+import { watch } from "node:fs";
 import { lstat, mkdir, readFile, readdir, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { after, test } from "node:test";
+import { ownTemporaryTarget } from "../../src/core/temporary-file.js";
 import { replaceFile, replaceFileSync, replaceFiles } from "../../src/io/atomic-file.js";
 
 const root = mkdtempSync(join(tmpdir(), "leasegen-atomic-"));
@@ -56,6 +58,26 @@ for (const { form, replace } of FORMS) {
     assert.equal(await readFile(join(real, "a"), "utf8"), "through");
     assert.ok((await lstat(join(dir, "linked"))).isSymbolicLink());
     assert.deepEqual(await readdir(real), ["a"]);
+  });
+}
+
+for (const { form, replace } of FORMS) {
+  test(`${form}: its temporary file is named .<name>.<pid>-<n>.tmp, a name no school or laptop file can have`, async () => {
+    const dir = await freshDir();
+    const seen = new Set<string>();
+    const watcher = watch(dir, (_event, name) => void (name && seen.add(name)));
+    try {
+      await replace(join(dir, "escuela.1234567"), "[1,{}]");
+      for (let i = 0; i < 200 && !seen.has("escuela.1234567"); i += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    } finally {
+      watcher.close();
+    }
+    const temporary = [...seen].filter((name) => name !== "escuela.1234567");
+    assert.ok(temporary.length > 0, `no temporary file seen: ${[...seen].join(", ")}`);
+    for (const name of temporary) {
+      assert.match(name, new RegExp(`^\\.escuela\\.1234567\\.${process.pid}-\\d+\\.tmp$`));
+      assert.equal(ownTemporaryTarget(name), "escuela.1234567");
+    }
   });
 }
 

@@ -109,7 +109,7 @@ test("file errors are FatalErrors (exit 2) naming the file, the line and the key
   );
   const cases: [string, string][] = [
     ['user = u\npass = "s3cret-pass"\nsite = "http://h/"\nsigning_key_path = /k\nbogus = 1\n', 'line 5: unknown key "bogus"'],
-    ['user = u\npass: s3cret-pass\nsite = "http://h/"\nsigning_key_path = /k\n', 'line 2: no "=" after "pass" (expected key = value)'],
+    ['user = u\npass: s3cret-pass\nsite = "http://h/"\nsigning_key_path = /k\n', 'line 2: no "=" in this line (expected key = value)'],
     [
       'user = u\npass = s3cret-pass\nsite = "http://h/"\nsigning_key_path = /k\nhttp_timeout = s3cret\n',
       'line 5: key "http_timeout" must be an integer from 1 to 3600',

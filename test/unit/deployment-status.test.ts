@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { deploymentStatus, isUnknownSchool, summarizeLeases } from "../../src/core/deployment-status.js";
 import type { Hostname } from "../../src/core/domain.js";
 import type { RunRecord, SchoolRecord } from "../../src/core/run-record.js";
-import { statusDocument, statusText } from "../../src/core/status-output.js";
+import { lastRunText, outcomeText, printable, statusDocument, statusText } from "../../src/core/status-output.js";
 import { DAY, NOW, daysFromNow, h, input, lastRun, lease, school } from "../support/status-fixtures.js";
 
 test("a by-school file sums up to its laptops, lease lines and earliest expiry; 'never' sets no date", () => {
@@ -90,6 +90,39 @@ test("the last run's failures: its failed and held schools, then failures that a
   assert.deepEqual(only.lastRunFailures, [{ name: h("b"), outcome: "held", reason: "shrink" }]);
 });
 
+test("what fails now: each school whose last outcome is a failure, whichever run, then the standing failures that are no school's", () => {
+  const run = lastRun({ hostnames: [h("a")], otherFailures: [] });
+  const earlier = new Date(run.startedAt.getTime() - DAY);
+  const record: RunRecord = {
+    lastRun: run,
+    schools: new Map<Hostname, SchoolRecord>([
+      [h("a"), { outcome: "regenerated", reason: "forced", at: run.startedAt }],
+      [h("c"), { outcome: "failed", reason: "an older failure", at: earlier }],
+      [h("b"), { outcome: "held", reason: "shrink", at: earlier }],
+    ]),
+    otherFailures: [{ name: "(school list)", outcome: "held", reason: "too many gone" }],
+  };
+  const schools = [school("a", 10), school("b", 10), school("c", 10)];
+  assert.deepEqual(deploymentStatus(input(schools, record)).failures, [
+    { name: h("b"), outcome: "held", reason: "shrink" },
+    { name: h("c"), outcome: "failed", reason: "an older failure" },
+    { name: "(school list)", outcome: "held", reason: "too many gone" },
+  ]);
+  assert.deepEqual(deploymentStatus(input(schools, record)).lastRunFailures, [], "the last run, limited to a, had none");
+  const only = deploymentStatus(input([school("c", 10)], record, { only: new Set([h("c")]) }));
+  assert.deepEqual(only.failures, [{ name: h("c"), outcome: "failed", reason: "an older failure" }]);
+  const older: RunRecord = {
+    ...record,
+    otherFailures: undefined,
+    lastRun: lastRun({ otherFailures: [{ name: "x", outcome: "failed", reason: "r" }] }),
+  };
+  assert.deepEqual(
+    deploymentStatus(input([], older)).failures,
+    [{ name: "x", outcome: "failed", reason: "r" }],
+    "an older record: the last run's",
+  );
+});
+
 test("a school asked about that nothing here knows is unknown", () => {
   const status = deploymentStatus(input([{ hostname: h("x") }, school("a", 3), { hostname: h("y"), unreadable: true }]));
   assert.deepEqual(
@@ -134,6 +167,14 @@ test("the table: one line per school with every column, then totals, last run, s
   assert.match(lines[9] ?? "", /^A run is in progress/);
 });
 
+test("an interrupted last run: what it finished, and by which signal", () => {
+  const run = lastRun({ exitCode: 143, error: "interrupted by SIGTERM" });
+  assert.equal(
+    lastRunText(run, NOW),
+    "2026-11-22 11:00Z (60 min ago), 1.5 s, exit 143 (interrupted): interrupted by SIGTERM: 1 regenerated, 2 up to date, 0 failed (0 held), 5 leases signed",
+  );
+});
+
 test("--json: the same data as one document", () => {
   const record: RunRecord = { lastRun: lastRun(), lastSuccessAt: lastRun().finishedAt, schools: new Map() };
   const document = JSON.parse(JSON.stringify(statusDocument(deploymentStatus(input([school("a", 2.5)], record))))) as Record<
@@ -150,7 +191,9 @@ test("--json: the same data as one document", () => {
     "stolenList",
     "unlisted",
     "lastRunFailures",
+    "failures",
     "runInProgress",
+    "runStartedAt",
     "problems",
   ]);
   assert.deepEqual((document["schools"] as unknown[])[0], {
@@ -167,4 +210,14 @@ test("--json: the same data as one document", () => {
   });
   assert.equal((document["lastRun"] as Record<string, unknown>)["finishedAt"], "2026-11-22T11:00:01.500Z");
   assert.equal(document["unlisted"], null);
+});
+
+test("a recorded reason is shown on one line and never reversed; a quoted hostname's prefix is not shown twice", () => {
+  assert.equal(printable("a\nb\u202ec\u0085d\u2028"), "a?b?c?d?");
+  const at = new Date("2026-11-22T02:32:00Z");
+  const reason = '"eq=val x=1": lease info: HTTP 500 (inventario failed)';
+  assert.equal(
+    outcomeText("eq=val x=1", { outcome: "failed", reason, at }, true),
+    "failed: lease info: HTTP 500 (inventario failed), 2026-11-22 02:32Z",
+  );
 });

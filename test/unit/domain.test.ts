@@ -1,6 +1,16 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { expiryTime, parseExpiry, parseHostname, parseSerial, parseUuid, quote } from "../../src/core/domain.js";
+import {
+  expiryTime,
+  parseExpiry,
+  parseHostname,
+  parseListedSerial,
+  parseListedUuid,
+  parseSerial,
+  parseUuid,
+  quote,
+  shorten,
+} from "../../src/core/domain.js";
 
 const now = new Date("2026-11-22T00:00:00Z");
 
@@ -19,6 +29,18 @@ test("hostnames: any name that is safe as one file name passes, as inventario se
     ["a\nb", /control character/],
     ["a\u007fb", /control character/],
     ["a\u0085b", /control character/],
+    // Names that display as another name: bidirectional overrides and isolates, zero-width and
+    // other format characters, line and paragraph separators.
+    ["schoolserver.\u202egro.elpmaxe", /format, bidirectional or line-separator/],
+    ["a\u202ab", /format, bidirectional/],
+    ["a\u2066b\u2069", /format, bidirectional/],
+    ["a\u200eb", /format, bidirectional/],
+    ["a\u061cb", /format, bidirectional/],
+    ["a\u200bb", /format, bidirectional/],
+    ["a\ufeffb", /format, bidirectional/],
+    ["a\u00adb", /format, bidirectional/],
+    ["a\u2028b", /line-separator/],
+    ["a\u2029b", /line-separator/],
     [".hidden", /starts with \. or -/],
     ["-rf", /starts with \. or -/],
     ["a".repeat(236), /longer than 235 bytes/],
@@ -29,6 +51,15 @@ test("hostnames: any name that is safe as one file name passes, as inventario se
     assert.equal(parsed.ok, false, JSON.stringify(bad));
     assert.match(parsed.ok ? "" : parsed.reason, why, JSON.stringify(bad));
   }
+});
+
+test("serials and UUIDs as inventario lists them: trimmed, serials upper-cased, UUIDs never re-cased", () => {
+  assert.deepEqual(parseListedSerial(" shc12345678\t"), { ok: true, value: "SHC12345678" });
+  assert.deepEqual(parseListedUuid(" 8bf9ac40-26f8-4bcc-a699-be51fd366419 "), { ok: true, value: "8bf9ac40-26f8-4bcc-a699-be51fd366419" });
+  const bad = parseListedSerial(" shc1 ");
+  assert.equal(bad.ok, false);
+  assert.match(bad.ok ? "" : bad.reason, /^serial " shc1 " is not/, "the serial as listed");
+  for (const text of ["SHC1234567\u202e8", "SHC 12345678", "ＳＨＣ12345678"]) assert.equal(parseListedSerial(text).ok, false, text);
 });
 
 test("serials are exactly 11 characters A-Z 0-9", () => {
@@ -73,4 +104,14 @@ test("expiry: a real date in YYYYMMDDTHHMMSSZ, in the future", () => {
 test("quote escapes control characters and bounds the length of untrusted text", () => {
   assert.equal(quote("a\nb\0"), '"a\\nb\\u0000"');
   assert.equal(quote("x".repeat(200)), `"${"x".repeat(80)}…"`);
+  assert.equal(quote("x".repeat(200), 10), `"${"x".repeat(10)}…"`);
+  // Nor can it show as other text: a right-to-left override, DEL and C1 controls are escaped too.
+  assert.equal(quote("a\u202eb\u007f\u0085\u2029"), '"a\\u202eb\\u007f\\u0085\\u2029"');
+});
+
+test("shorten cuts with … and never splits a character made of two UTF-16 units", () => {
+  assert.equal(shorten("abc", 3), "abc");
+  assert.equal(shorten("abcd", 3), "abc…");
+  assert.equal(shorten("ab😀", 3), "ab…");
+  assert.equal(shorten("a😀b", 3), "a😀…");
 });

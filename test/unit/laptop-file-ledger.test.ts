@@ -43,7 +43,9 @@ test("a laptop file that differs from its one school's value is told at the end,
   ]);
   const sorted = new LaptopFileLedger();
   sorted.see(A, serial, lineB + lineA, lineA + lineB);
-  assert.match(sorted.finish()[0]?.problem.what ?? "", /the same lines, but not sorted and distinct/, "byte for byte, even the order");
+  const [reordered] = sorted.finish();
+  assert.match(reordered?.problem.what ?? "", /the same lines, but not sorted and distinct/, "byte for byte, even the order");
+  assert.equal(reordered?.problem.kind, "laptop-file-not-canonical", "the same lines: a notice");
 });
 
 test("two schools listing a serial: its file holds both schools' distinct lines, sorted, in either order of seeing", () => {
@@ -59,20 +61,50 @@ test("two schools listing a serial: its file holds both schools' distinct lines,
   }
 });
 
-test("two schools listing a serial whose file holds one school's lines only (the last writer's) is told, naming both", () => {
+test("two schools listing a serial whose file holds one school's lines only (the last writer's, as the Ruby program left it) is a notice, naming both", () => {
   const ledger = new LaptopFileLedger();
   ledger.see(A, serial, lineA, lineA);
   ledger.see(B, serial, lineB, lineA);
   const [found] = ledger.finish();
-  assert.equal(found?.problem.kind, "laptop-file-differs");
+  assert.equal(found?.problem.kind, "laptop-file-not-canonical");
   assert.equal(
     found?.problem.what,
-    "is not the sorted distinct lease lines of the 2 school files that list it, by-school/a.example.org, by-school/b.example.org (1 of 2 expected lease line(s) missing, 0 line(s) no school file holds)",
+    "is not the sorted distinct lease lines of the 2 school files that list it, by-school/a.example.org, by-school/b.example.org (1 of 2 expected lease line(s) missing, 0 line(s) no school file holds); every line it holds is one a school file holds for it, so no laptop is locked or unlocked by it",
   );
+  assert.deepEqual(found?.problem.schools, [A], "forcing one of them writes every school's lines");
   const unsorted = new LaptopFileLedger();
   unsorted.see(A, serial, lineA, lineB + lineA);
   unsorted.see(B, serial, lineB, lineB + lineA);
-  assert.match(unsorted.finish()[0]?.problem.what ?? "", /not sorted and distinct/);
+  const [reordered] = unsorted.finish();
+  assert.match(reordered?.problem.what ?? "", /not sorted and distinct/);
+  assert.equal(reordered?.problem.kind, "laptop-file-not-canonical");
+});
+
+test("a laptop file missing a line it needs, or holding one no school file holds, is a problem", () => {
+  const uuid1 = "8BF9AC40-26F8-4BCC-A699-BE51FD366419";
+  const uuid2 = "AAAAAAAA-26F8-4BCC-A699-BE51FD366419";
+  // Two UUIDs recorded for the serial (one per school): the missing line may be the laptop's only one.
+  const twoUuids = new LaptopFileLedger();
+  twoUuids.see(A, serial, lineA, lineA, [uuid1]);
+  twoUuids.see(B, serial, lineB, lineA, [uuid2]);
+  assert.equal(twoUuids.finish()[0]?.problem.kind, "laptop-file-differs");
+  // The same UUID in both records: a notice.
+  const oneUuid = new LaptopFileLedger();
+  oneUuid.see(A, serial, lineA, lineA, [uuid1]);
+  oneUuid.see(B, serial, lineB, lineA, [uuid1]);
+  assert.equal(oneUuid.finish()[0]?.problem.kind, "laptop-file-not-canonical");
+  // No record (the Ruby program's), but a school holds two lines for it: two UUIDs.
+  const severalLines = new LaptopFileLedger();
+  severalLines.see(A, serial, lineA, lineA);
+  severalLines.see(B, serial, lineB + lineC, lineA);
+  assert.equal(severalLines.finish()[0]?.problem.kind, "laptop-file-differs");
+  const extra = new LaptopFileLedger();
+  extra.see(A, serial, lineA, lineA);
+  extra.see(B, serial, lineB, lineA + lineC);
+  assert.equal(extra.finish()[0]?.problem.kind, "laptop-file-differs", "a line no school file holds");
+  const empty = new LaptopFileLedger();
+  empty.see(A, serial, lineA, "");
+  assert.equal(empty.finish()[0]?.problem.kind, "laptop-file-differs");
 });
 
 test("a laptop file that could not be read still counts as listed", () => {

@@ -8,7 +8,14 @@ import { test } from "node:test";
 import { schoolFileText } from "../../src/core/canonical-json.js";
 import type { Expiry, Serial, Uuid } from "../../src/core/domain.js";
 import { leaseLine } from "../../src/core/lease.js";
-import { checkSchoolFile, leaseChecker, signatureProblems, signedMessages, type CheckedLine } from "../../src/core/lease-check.js";
+import {
+  checkSchoolFile,
+  isNotice,
+  leaseChecker,
+  signatureProblems,
+  signedMessages,
+  type CheckedLine,
+} from "../../src/core/lease-check.js";
 import { signLeaseMessage, verifyLeaseSignature } from "../../src/signers/lease-signature.js";
 import { VECTORS } from "../support/keys.js";
 
@@ -91,14 +98,14 @@ test("another serial's lease, another key's lease, an expired lease and an impos
   assert.deepEqual(checkLeaseText(serial, lease("00000000T000000Z"), keyId, now).problems, [], "the firmware's never-expires");
 });
 
-test("a serial's lines must be sorted and distinct, as the run writes them", () => {
+test("a serial's lines must be sorted and distinct, as the run writes them: otherwise a notice (the laptop uses the line that verifies)", () => {
   const [a, b] = [lease("20301231T060000Z"), lease("20301231T060000Z", "AAAAAAAA-26F8-4BCC-A699-BE51FD366419")].sort();
   assert.deepEqual(checkLeaseText(serial, `${a}${b}`, keyId, now).problems, []);
   for (const text of [`${b}${a}`, `${a}${a}`]) {
     const check = checkLeaseText(serial, text, keyId, now);
     assert.deepEqual(
-      check.problems.map((p) => p.what),
-      ["its lease lines are not sorted and distinct"],
+      check.problems.map((p) => [p.kind, p.what, isNotice(p.kind)]),
+      [["lines-not-sorted", "its lease lines are not sorted and distinct (the laptop uses the one that verifies)", true]],
     );
     assert.equal(check.lines.length, 2);
   }

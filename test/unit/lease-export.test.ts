@@ -14,6 +14,7 @@ import {
   xsActivationDirs,
   xsActivationFiles,
   xsActivationName,
+  xsActivationPath,
   type SchoolExport,
 } from "../../src/core/lease-export.js";
 import { VECTORS } from "../support/keys.js";
@@ -87,11 +88,16 @@ test("xo lease.sig: one school's file as is; several merged, a serial of two sch
 test("xs-activation <NAME> is the first label of the server's domain; none, or an unsafe one, is an error naming the school", () => {
   assert.deepEqual(xsActivationName(host("schoolserver.escuela1.caacupe.paraguayeduca.org")), { ok: true, value: "escuela1" });
   assert.deepEqual(xsActivationName(host("xs.escuela2")), { ok: true, value: "escuela2" });
-  for (const hostname of ["schoolserver", "schoolserver.", "schoolserver..org"]) {
+  for (const hostname of ["schoolserver", "schoolserver.", "schoolserver..org", "10.0.0.5", "192.168.1.1", "fe80::1", "::ffff:10.0.0.5"]) {
     const name = xsActivationName(host(hostname));
     assert.equal(name.ok, false, hostname);
     if (!name.ok) assert.ok(name.reason.includes(hostname), name.reason);
   }
+  assert.deepEqual(xsActivationName(host("10.0.0.5")), {
+    ok: false,
+    reason: "10.0.0.5 is an IP address, not a name whose domain names its xs-activation directory",
+  });
+  assert.deepEqual(xsActivationName(host("xs.123.example.org")), { ok: true, value: "123" }, "what hostname -d | cut -f1 -d. prints");
 });
 
 test("two schools sharing a <NAME> are refused, naming both; the others get their directory", () => {
@@ -120,9 +126,10 @@ test("manifest.sha1 is what sha1sum * prints: <40 hex>, two spaces, name, LF, na
   );
   const dir = { name: "escuela1", school: school("xs.escuela1.org", { SHC00000001: line("SHC00000001", "20300101T000000Z") }) };
   const files = xsActivationFiles(dir);
+  assert.deepEqual(xsActivationPath(dir), ["xs-activation", "escuela1"]);
   assert.deepEqual(
-    files.map(([path]) => path),
-    ["xs-activation/escuela1/leases.sig", "xs-activation/escuela1/manifest.sha1"],
+    files.map(([name]) => name),
+    ["leases.sig", "manifest.sha1"],
   );
   assert.equal(files[0]?.[1], dir.school.text);
 });

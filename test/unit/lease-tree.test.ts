@@ -8,25 +8,40 @@ const kindOf = (result: object): string => ("kind" in result ? (result.kind as s
 
 test("by-school/: school files; temporary files of both writers; everything else is stray", () => {
   const names = new Set(["a.example.org", "a.example.org.3735928559", ".a.example.org.123-4.tmp", "README", "b.example.org.42"]);
-  assert.deepEqual(classifySchoolEntry(file("a.example.org"), names), { hostname: "a.example.org" });
-  assert.equal(kindOf(classifySchoolEntry(file("a.example.org.3735928559"), names)), "temporary-file");
-  assert.equal(kindOf(classifySchoolEntry(file(".a.example.org.123-4.tmp"), names)), "temporary-file");
+  const directory = { names, isSchool: () => false };
+  assert.deepEqual(classifySchoolEntry(file("a.example.org"), directory), { hostname: "a.example.org" });
+  assert.equal(kindOf(classifySchoolEntry(file("a.example.org.3735928559"), directory)), "temporary-file");
+  assert.equal(kindOf(classifySchoolEntry(file(".a.example.org.123-4.tmp"), directory)), "temporary-file");
   assert.equal(
-    kindOf(classifySchoolEntry(file("b.example.org.42"), names)),
+    kindOf(classifySchoolEntry(file("b.example.org.42"), directory)),
     "ok",
     "with no school b.example.org beside it, it may be a school named so (hostnames may end in digits): read as one",
   );
-  const orphanOfRefused = classifySchoolEntry(file("-b.example.org.42"), new Set<string>());
+  const orphanOfRefused = classifySchoolEntry(file("-b.example.org.42"), { names: new Set<string>(), isSchool: () => false });
   assert.equal(kindOf(orphanOfRefused), "stray-file", "not a school name, nor one of a school");
-  const readme = classifySchoolEntry(file("README"), names);
+  const readme = classifySchoolEntry(file("README"), directory);
   assert.equal(kindOf(readme), "ok", "README is a valid DNS label, so it reads as a school file; its JSON check names it");
-  assert.equal(kindOf(classifySchoolEntry(file("..x"), names)), "stray-file");
-  assert.equal(kindOf(classifySchoolEntry({ name: "c.example.org", type: "symlink" }, names)), "stray-file");
+  assert.equal(kindOf(classifySchoolEntry(file("..x"), directory)), "stray-file");
+  assert.equal(kindOf(classifySchoolEntry({ name: "c.example.org", type: "symlink" }, directory)), "stray-file");
   assert.match(
-    (classifySchoolEntry({ name: "c.example.org", type: "symlink" }, names) as { what: string }).what,
+    (classifySchoolEntry({ name: "c.example.org", type: "symlink" }, directory) as { what: string }).what,
     /symbolic link .*not followed/,
   );
-  assert.equal(kindOf(classifySchoolEntry({ name: "c.example.org", type: "directory" }, names)), "stray-file");
+  assert.equal(kindOf(classifySchoolEntry({ name: "c.example.org", type: "directory" }, directory)), "stray-file");
+});
+
+test("by-school/: a school's name of write-file-atomic's shape is never a temporary file, beside its namesake or not", () => {
+  const names = new Set(["escuela", "escuela.1234567", "xs", "xs.98765"]);
+  // Listed by inventario, or with a checksum in state_dir, or a file that reads as a school file.
+  const schools = new Set(["escuela", "escuela.1234567", "xs", "xs.98765"]);
+  const directory = { names, isSchool: (name: string) => schools.has(name) };
+  assert.deepEqual(classifySchoolEntry(file("escuela.1234567"), directory), { hostname: "escuela.1234567" });
+  assert.deepEqual(classifySchoolEntry(file("xs.98765"), directory), { hostname: "xs.98765" });
+  assert.equal(
+    kindOf(classifySchoolEntry(file(".xs.98765.12-3.tmp"), directory)),
+    "temporary-file",
+    "ours: no school's name starts with .",
+  );
 });
 
 test("by-laptop/: two-character bucket directories only", () => {

@@ -113,3 +113,40 @@ test("well-formed XML of the wrong shape is refused with an AnswerShapeError", (
   assert.throws(() => readLeaseInfo(parseRailsXml('<hash><serials-uuids type="array"/></hash>')), /expiry-date/);
   assert.throws(() => readStolenList(parseRailsXml('<objects type="array"><object><uuid>x</uuid></object></objects>')), /serial-number/);
 });
+
+test("a repeated element where one is expected (a hash member) is malformed, not 'the last one wins'", () => {
+  const cases: [string, RegExp][] = [
+    [
+      '<objects type="array"><object><serial-number>SHC00000009</serial-number><uuid nil="true"/><serial-number>SHC00000001</serial-number></object></objects>',
+      /<serial-number> repeated in <object>/,
+    ],
+    [
+      '<hash><serials-uuids type="array"><serials-uuid><serial-number>SHC00000001</serial-number><uuid>x</uuid></serials-uuid></serials-uuids><serials-uuids type="array"/><expiry-date>20301231T060000Z</expiry-date></hash>',
+      /<serials-uuids> repeated in <hash>/,
+    ],
+    [
+      '<hash><serials-uuids type="array"/><expiry-date>20301231T060000Z</expiry-date><expiry-date>20991231T060000Z</expiry-date></hash>',
+      /<expiry-date> repeated/,
+    ],
+    ['<hash><a nil="true"/><a>x</a></hash>', /<a> repeated/],
+    ["<hash><a/><b/><a/></hash>", /<a> repeated/],
+  ];
+  for (const [xml, why] of cases)
+    assert.throws(
+      () => parseRailsXml(xml),
+      (e: unknown) => e instanceof XmlError && why.test(e.message),
+      xml,
+    );
+  // In an array, elements repeat: that is what an array is.
+  assert.deepEqual(parseRailsXml('<strings type="array"><string>a</string><string>a</string></strings>'), ["a", "a"]);
+  // The same name at different levels is no repetition.
+  assert.deepEqual(JSON.parse(JSON.stringify(parseRailsXml("<hash><a><a>x</a></a></hash>"))), { a: { a: "x" } });
+});
+
+test("an error names a hostile document's element names bounded", () => {
+  const name = "n".repeat(100_000);
+  assert.throws(
+    () => parseRailsXml(`<hash><${name}>x</hash>`),
+    (e: unknown) => e instanceof XmlError && e.message.length < 200,
+  );
+});

@@ -108,7 +108,53 @@ test("the record reads back as written, one line", () => {
     lastSuccessAt: undefined,
     stolenListFetchedAt: undefined,
     listed: undefined,
+    otherFailures: [],
   });
+});
+
+test("a school that failed stays failed until a run succeeds for it; failures that are no school's until a run over every school", () => {
+  const step = { ...failed("(school list)", true), step: true };
+  const full = nextRunRecord(EMPTY_RUN_RECORD, finished(T0, 3, { report: report([upToDate(A), failed(B), step]) }));
+  const limited = nextRunRecord(full, finished(T1, 0, { hostnames: [A], report: report([regenerated(A)]) }));
+  assert.equal(limited.schools.get(B)?.outcome, "failed", "a run limited to a.example says nothing about b.example");
+  assert.deepEqual(limited.lastRun?.otherFailures, []);
+  assert.deepEqual(limited.otherFailures, [{ name: "(school list)", outcome: "held", reason: "(school list): broken" }]);
+  const again = nextRunRecord(limited, finished(T1, 0, { hostnames: [B], report: report([upToDate(B)]) }));
+  assert.equal(again.schools.get(B)?.outcome, "up to date");
+  const sweep = { ...failed("(leases_dir)"), step: true };
+  const swept = nextRunRecord(again, finished(T1, 3, { hostnames: [A], report: report([upToDate(A), sweep]) }));
+  assert.deepEqual(
+    swept.otherFailures?.map((other) => other.name),
+    ["(school list)", "(leases_dir)"],
+  );
+  const complete = nextRunRecord(swept, finished(T1, 0, { report: report([upToDate(A), upToDate(B)]) }));
+  assert.deepEqual(complete.otherFailures, [], "a run over every school says what stands now");
+});
+
+test("an interrupted run records what it finished, keeps the other schools' outcomes, and is not a success", () => {
+  const first = nextRunRecord(EMPTY_RUN_RECORD, finished(T0, 0, { report: report([upToDate(A), failed(B)]) }));
+  const interrupted = report([regenerated(A)], { interrupted: true });
+  const record = nextRunRecord(first, finished(T1, 143, { report: interrupted, error: "interrupted by SIGTERM" }));
+  assert.equal(record.schools.get(A)?.outcome, "regenerated");
+  assert.equal(record.schools.get(B)?.outcome, "failed", "not looked at: kept");
+  assert.deepEqual(record.listed, first.listed);
+  assert.deepEqual(record.lastSuccessAt, first.lastSuccessAt);
+  assert.equal(record.lastRun?.error, "interrupted by SIGTERM");
+  assert.equal(record.lastRun?.exitCode, 143);
+  assert.deepEqual(readRunRecord(runRecordText(record)), record);
+});
+
+test("what went wrong with the stolen list is recorded; a record from before that field and otherFailures is still read", () => {
+  const held = "stolen list held by the shrink guard: 8 of its 10 entries would be dropped at once";
+  const record = nextRunRecord(EMPTY_RUN_RECORD, finished(T0, 3, { report: report([upToDate(A)], { stolenError: held }) }));
+  assert.equal(record.lastRun?.stolenListError, held);
+  assert.equal(readRunRecord(runRecordText(record)).lastRun?.stolenListError, held);
+  const old = JSON.parse(runRecordText(record)) as Record<string, Record<string, unknown>>;
+  delete old["otherFailures"];
+  delete old["lastRun"]?.["stolenListError"];
+  const read = readRunRecord(JSON.stringify(old));
+  assert.equal(read.otherFailures, undefined);
+  assert.equal(read.lastRun?.stolenListError, undefined);
 });
 
 test("a damaged or hand-edited record is refused, saying why; hostnames are validated", () => {

@@ -58,10 +58,47 @@ test("shrink guard: more than max_shrink_percent lost is held, --force lets it t
   const previous = { ...upToDate, checksum: "old", serials: serials("A", "B", "C", "D", "E", "F", "G", "H") };
   assert.equal(planSchool(received, previous, policy, now).action, "regenerate"); // 4 of 8 lost: exactly 50%
   const shrunk = { ...received, serials: serials("A", "B", "C") };
-  assert.deepEqual(planSchool(shrunk, previous, policy, now), { action: "hold", reason: "shrink", previousCount: 8, newCount: 3 });
+  assert.deepEqual(planSchool(shrunk, previous, policy, now), {
+    action: "hold",
+    reason: "shrink",
+    previousCount: 8,
+    removed: 5,
+    added: [],
+  });
   assert.deepEqual(planSchool(shrunk, previous, { ...policy, force: true }, now), { action: "regenerate", reason: "forced" });
   assert.equal(planSchool({ ...received, serials: serials() }, previous, { ...policy, maxShrinkPercent: 100 }, now).action, "regenerate");
   assert.equal(planSchool({ ...received, serials: serials() }, previous, { ...policy, maxShrinkPercent: 0 }, now).action, "hold");
+});
+
+test("the guard holds removals only: a full swap is held, and the laptops it adds are named to be added", () => {
+  const previous = { ...upToDate, checksum: "old", serials: serials("A", "B") };
+  const swapped = { ...received, serials: serials("N3", "N1", "N2") };
+  assert.deepEqual(planSchool(swapped, previous, policy, now), {
+    action: "hold",
+    reason: "shrink",
+    previousCount: 2,
+    removed: 2,
+    added: ["N1", "N2", "N3"],
+  });
+  // Once added (the signed record says so), they neither dilute the loss nor are added again.
+  const afterAdding = { ...previous, serials: serials("A", "B", "N1", "N2", "N3"), heldAdded: serials("N1", "N2", "N3") };
+  assert.deepEqual(planSchool(swapped, afterAdding, policy, now), {
+    action: "hold",
+    reason: "shrink",
+    previousCount: 2,
+    removed: 2,
+    added: [],
+  });
+  // Without that record the added laptops would count as the school's own: 2 of 5 lost is let through.
+  assert.deepEqual(planSchool(swapped, { ...afterAdding, heldAdded: undefined }, policy, now), {
+    action: "regenerate",
+    reason: "list changed",
+  });
+  // The list comes back: nothing is lost, the school is regenerated (the added laptops kept if listed).
+  const back = { ...received, serials: serials("A", "B", "N1") };
+  assert.deepEqual(planSchool(back, afterAdding, policy, now), { action: "regenerate", reason: "list changed" });
+  // --force applies the removals.
+  assert.deepEqual(planSchool(swapped, afterAdding, { ...policy, force: true }, now), { action: "regenerate", reason: "forced" });
 });
 
 test("laptops that left the school for the stolen list are revoked, never counted as lost", () => {

@@ -38,7 +38,16 @@ test("WARNING: an expiry within --warning days, naming the first few schools", (
   assert.match(result.line, / earliest_expiry_days=4;7:;3: /);
 });
 
-test("WARNING: the last run had failed or held schools, or could do nothing", () => {
+test("CRITICAL: a school listed at the last run over every school has no school file, named", () => {
+  const listed = { at: NOW, hostnames: [h("a"), h("b"), h("gone")] };
+  const result = check([school("a", 20), { hostname: h("gone") }], record(1, [], { listed }));
+  assert.equal(result.state, CheckState.CRITICAL);
+  assert.match(result.line, /^LEASEGEN CRITICAL - 1 school listed at the last run without a school file \(.*\): gone\.example\.org \| /);
+  const unlisted = check([school("a", 20), { hostname: h("other") }], record(1, [], { listed }));
+  assert.equal(unlisted.state, CheckState.OK, "a school not listed at the last run (a HOST run's) is not counted so");
+});
+
+test("WARNING: failed or held schools, a last run that could do nothing, or was interrupted", () => {
   const rec = record(1);
   const at = rec.lastRun?.startedAt as Date;
   const failing = record(1, [
@@ -49,13 +58,55 @@ test("WARNING: the last run had failed or held schools, or could do nothing", ()
   assert.equal(result.state, CheckState.WARNING);
   assert.match(
     result.line,
-    /^LEASEGEN WARNING - last run: 1 failed: a\.example\.org; last run: 1 held until --force: b\.example\.org \| .* failed=1;;;0 held=1;;;0 /,
+    /^LEASEGEN WARNING - 1 failed: a\.example\.org; 1 held until --force: b\.example\.org \| .* failed=1;;;0 held=1;;;0 /,
   );
 
   const dead: RunRecord = { ...rec, lastRun: lastRun({ exitCode: 4, error: "school list: ECONNREFUSED" }) };
   const deadResult = check([school("a", 20)], dead);
   assert.equal(deadResult.state, CheckState.WARNING);
   assert.match(deadResult.line, /last run did nothing \(exit 4\): school list: ECONNREFUSED/);
+
+  const interrupted: RunRecord = { ...rec, lastRun: lastRun({ exitCode: 143, error: "interrupted by SIGTERM" }) };
+  const interruptedResult = check([school("a", 20)], interrupted);
+  assert.equal(interruptedResult.state, CheckState.WARNING);
+  assert.match(interruptedResult.line, /^LEASEGEN WARNING - last run interrupted by SIGTERM \(exit 143\) \| /);
+});
+
+test("WARNING: a school that failed at an earlier run stays failed after a run limited to another school", () => {
+  const full = record(2);
+  const failedAt = full.lastRun?.startedAt as Date;
+  const limitedRun = lastRun({
+    hostnames: [h("a")],
+    startedAt: new Date(NOW.getTime() - HOUR),
+    finishedAt: new Date(NOW.getTime() - HOUR),
+  });
+  const afterLimited: RunRecord = {
+    ...full,
+    lastRun: limitedRun,
+    schools: new Map<Hostname, SchoolRecord>([
+      [h("a"), { outcome: "regenerated", reason: "forced", at: limitedRun.startedAt }],
+      [h("b"), { outcome: "failed", reason: "HTTP 500", at: failedAt }],
+    ]),
+    otherFailures: [{ name: "(school list)", outcome: "held", reason: "3 of 4 schools are no longer listed" }],
+  };
+  const result = check([school("a", 20), school("b", 20)], afterLimited);
+  assert.equal(result.state, CheckState.WARNING);
+  assert.match(
+    result.line,
+    /^LEASEGEN WARNING - 1 failed: b\.example\.org; 1 held until --force: \(school list\) \| .* failed=1;;;0 held=1;;;0 /,
+  );
+  const onlyA = checkStatus(deploymentStatus(input([school("a", 20)], afterLimited, { only: new Set([h("a")]) })), DEFAULT_THRESHOLDS);
+  assert.equal(onlyA.state, CheckState.OK, "asked about a.example only");
+});
+
+test("WARNING: a stolen list held by the shrink guard is said to be held, with the count, not that it could not be fetched", () => {
+  const why =
+    "stolen list held by the shrink guard: 8 of its 10 entries would be dropped at once (more than max_shrink_percent = 50%), it would go from 10 to 2 laptops; the previous list stays in force, with the new entries; run with --force to accept the new list";
+  const held: RunRecord = { ...record(1), lastRun: lastRun({ exitCode: 3, stolenListFailed: true, stolenListError: why }) };
+  const result = check([school("a", 20)], held);
+  assert.equal(result.state, CheckState.WARNING);
+  assert.ok(result.line.startsWith(`LEASEGEN WARNING - last run: ${why} | `), result.line);
+  assert.doesNotMatch(result.line, /could not fetch/);
 });
 
 test("CRITICAL: an expiry within --critical days (or past), or no successful run within --max-age hours", () => {
@@ -86,8 +137,29 @@ test("CRITICAL: an expiry within --critical days (or past), or no successful run
 
 test("the thresholds are the options'", () => {
   const status = deploymentStatus(input([school("a", 5)], record()));
-  assert.equal(checkStatus(status, { warningDays: 4, criticalDays: 2, maxAgeHours: 24 }).state, CheckState.OK);
-  assert.equal(checkStatus(status, { warningDays: 10, criticalDays: 6, maxAgeHours: 24 }).state, CheckState.CRITICAL);
+  assert.equal(checkStatus(status, { ...DEFAULT_THRESHOLDS, warningDays: 4, criticalDays: 2 }).state, CheckState.OK);
+  assert.equal(checkStatus(status, { ...DEFAULT_THRESHOLDS, warningDays: 10, criticalDays: 6 }).state, CheckState.CRITICAL);
+});
+
+test("WARNING: a run in progress for more than --max-run hours (1), or more than --max-age", () => {
+  const running = (minutes: number): Partial<Parameters<typeof input>[2]> => ({
+    runInProgress: true,
+    runStartedAt: new Date(NOW.getTime() - minutes * 60_000),
+  });
+  assert.equal(check([school("a", 20)], record(), running(59)).state, CheckState.OK);
+  const stuck = check([school("a", 20)], record(), running(61));
+  assert.equal(stuck.state, CheckState.WARNING);
+  assert.match(
+    stuck.line,
+    /^LEASEGEN WARNING - a run has been in progress for 61 min \(since 2026-11-22 10:59Z; max 1 hours\): is a hook, make-lease\.sh or inventario hanging\? \| /,
+  );
+  const status = (minutes: number): ReturnType<typeof deploymentStatus> =>
+    deploymentStatus(input([school("a", 20)], record(), running(minutes)));
+  const thresholds = { ...DEFAULT_THRESHOLDS, maxRunHours: 3 };
+  assert.equal(checkStatus(status(150), thresholds).state, CheckState.OK);
+  assert.match(checkStatus(status(200), thresholds).line, /in progress for 3\.3 hours .*max 3 hours/);
+  // --max-age below --max-run: a run cannot go on longer than a successful run may be missed.
+  assert.match(checkStatus(status(45), { ...DEFAULT_THRESHOLDS, maxAgeHours: 0.5 }).line, /in progress for 45 min .*max 0\.5 hours/);
 });
 
 test("UNKNOWN: a file cannot be read, named, whatever else holds", () => {
