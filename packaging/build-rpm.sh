@@ -7,9 +7,9 @@
 #
 # The bundle (dist/*.js) must be built first (`make build`; `make rpm` does it). rpmbuild works
 # in ./rpmbuild (never $HOME/rpmbuild). Source0 is packed from the working tree: the bundle, the
-# example config, the files under packaging/, the generated licence file, and the sources the
-# bundle was built from; Source1, the sysusers.d file, is copied beside it. Runs on Fedora and on
-# Debian (apt-get install rpm rpmlint createrepo-c).
+# example config, the files under packaging/, the README and the guides in docs/, the generated
+# licence file, and the sources the bundle was built from; Source1, the sysusers.d file, is
+# copied beside it. Runs on Fedora and on Debian (apt-get install rpm rpmlint createrepo-c).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,8 +56,9 @@ make_source() {
     cp -p dist/*.js "$stage/dist/"
     cp -p etc/leasegen.conf.example "$stage/etc/"
     cp -p packaging/build-rpm.sh packaging/third-party-licenses.mjs packaging/rpm-macros.fallback \
-        packaging/$name.{sh,1,cron,logrotate,service,sysusers,timer} "$stage/packaging/"
+        packaging/$name.{sh,1,cron,logrotate,service,sysusers,timer,rules.yml} "$stage/packaging/"
     cp -p packaging/COPYING README.md "$stage/"
+    cp -pr docs "$stage/"
     node packaging/third-party-licenses.mjs --out "$stage/THIRD-PARTY-LICENSES"
     # The corresponding source of the bundle.
     cp -pr src package.json package-lock.json tsconfig.json Makefile "$stage/"

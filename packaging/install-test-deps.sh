@@ -1,6 +1,7 @@
 #!/bin/sh
 # packaging/install-test-deps.sh — the system tools `make check` needs besides Node.js and npm
-# (the RPM tests build, lint, query and unpack the package, and run its launcher as root).
+# (the RPM tests build, lint, query and unpack the package, and run its launcher as root; the
+# alert rules' tests run promtool).
 #
 # Run by `make check` before anything else, and by .ci/run. When every tool is there it does
 # nothing. When some are missing: as root, it installs their packages (apt-get on Debian/Ubuntu,
@@ -8,7 +9,10 @@
 # exits 1, so the tests do not start.
 set -eu
 
-# tool, Debian package, Fedora package: one line each.
+# tool, Debian package, Fedora package: one line each. "a|b": the first of these packages that
+# the system's package lists know (newer Debian and Ubuntu releases package promtool on its own;
+# Debian 12 has it only in prometheus, whose server starts unless policy-rc.d forbids it). dnf
+# takes a file path.
 TOOLS='
 rpm          rpm          rpm
 rpmbuild     rpm          rpm-build
@@ -24,6 +28,7 @@ flock        util-linux   util-linux-core
 getent       libc-bin     glibc-common
 useradd      passwd       shadow-utils
 userdel      passwd       shadow-utils
+promtool     promtool|prometheus /usr/bin/promtool
 '
 
 die() {
@@ -45,12 +50,24 @@ else
     install=
 fi
 
+# known PACKAGES: the first of "a|b|…" that apt knows (the first one if it knows none, or
+# apt-cache is not there).
+known() {
+    for package in $(echo "$1" | tr '|' ' '); do
+        if apt-cache show "$package" >/dev/null 2>&1; then
+            echo "$package"
+            return
+        fi
+    done
+    echo "${1%%|*}"
+}
+
 # missing_packages: the packages of the missing tools, once each (empty when none is missing).
 missing_packages() {
     echo "$TOOLS" | while read -r tool debian fedora; do
         [ -n "$tool" ] || continue
         command -v "$tool" >/dev/null 2>&1 && continue
-        if [ "$column" = 2 ]; then echo "$debian"; elif [ "$column" = 3 ]; then echo "$fedora"; else echo "$tool"; fi
+        if [ "$column" = 2 ]; then known "$debian"; elif [ "$column" = 3 ]; then echo "$fedora"; else echo "$tool"; fi
     done | sort -u | tr '\n' ' ' | sed 's/ $//'
 }
 
@@ -64,6 +81,8 @@ echo "install-test-deps: $command" >&2
 if [ "$column" = 2 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
+    # The lists are fresh now: choose again among alternatives.
+    packages=$(missing_packages)
     # shellcheck disable=SC2086 # one word per package
     apt-get install -y -qq --no-install-recommends $packages
 else

@@ -20,7 +20,7 @@ import { ProgressLine } from "../io/progress-line.js";
 import { checkSafeDirectories } from "../io/safe-directory-check.js";
 import { StateStore, StateWriteError } from "../io/state-store.js";
 import { runPostHook } from "../run/post-hook.js";
-import { recordRun } from "../run/record-run.js";
+import { recordRun, recordRunStart } from "../run/record-run.js";
 import { run } from "../run/run.js";
 import { BiosCryptoSigner } from "../signers/bios-crypto-signer.js";
 import { loadLeaseKey, type LeaseKey } from "../signers/lease-key.js";
@@ -110,6 +110,7 @@ async function runLocked(
     log = openLog(cli.dryRun ? undefined : state.logFile, config.logFormat, stderrLine(shown));
     log.info({ force: cli.force, dryRun: cli.dryRun, hostnames: cli.hostnames, signer: config.signer }, "run started");
     if (lock.warning !== undefined) log.warn({}, lock.warning);
+    if (!cli.dryRun) await recordRunStart(config, log, startedAt);
     const report = await runWithConfig({ config, cli, state, log, now: startedAt, progress, bundleFile, stop });
     progress?.clear();
     const hookFailed = !cli.dryRun && (await runPostHook(report, config, log, stop));

@@ -50,6 +50,11 @@ export function metricFamilies(status: DeploymentStatus): MetricFamily[] {
     gauge("leasegen_laptops_with_lease", "Laptops holding a lease in a by-school file.", one(status.totals.laptops)),
     gauge("leasegen_stolen_laptops", "Laptops on stolen.list.", one(status.stolen?.laptops ?? 0)),
     gauge(
+      "leasegen_stolen_list_fetched_timestamp_seconds",
+      "When inventario last gave the stolen list (Unix time).",
+      one(status.stolen?.fetchedAt && seconds(status.stolen.fetchedAt)),
+    ),
+    gauge(
       "leasegen_unreadable_files",
       "Lease or state files that could not be read when this file was written.",
       one(status.problems.length),
@@ -57,6 +62,29 @@ export function metricFamilies(status: DeploymentStatus): MetricFamily[] {
     gauge("leasegen_earliest_lease_expiry_timestamp_seconds", "The earliest lease expiry of all schools (Unix time).", one(earliest)),
     gauge("leasegen_school_earliest_lease_expiry_timestamp_seconds", "Each school's earliest lease expiry (Unix time).", expiries),
   ];
+}
+
+/**
+ * Written into the file when a run starts, and left out by the full rewrite when it ends: one
+ * that stays for long is a run that hangs, or one that died before its end.
+ */
+export const RUN_STARTED = "leasegen_run_started_timestamp_seconds";
+
+export function runStartedFamily(startedAt: Date): MetricFamily {
+  return gauge(RUN_STARTED, "When the run in progress started (Unix time); absent when none is.", [{ value: seconds(startedAt) }]);
+}
+
+/**
+ * Text-format metrics (families separated by a blank line, as io/metrics-file.ts writes them)
+ * with the family `name` taken out and `family` (its text) put last.
+ */
+export function withFamilyReplaced(text: string, name: string, family: string): string {
+  const isThatFamily = (block: string): boolean => block.startsWith(`# HELP ${name} `) || block.startsWith(`# TYPE ${name} `);
+  const kept = text
+    .split("\n\n")
+    .map((block) => block.replace(/^\n+|\n+$/g, ""))
+    .filter((block) => block !== "" && !isThatFamily(block));
+  return `${[...kept, family.replace(/\n+$/, "")].join("\n\n")}\n`;
 }
 
 function gauge(name: string, help: string, samples: readonly Sample[]): MetricFamily {

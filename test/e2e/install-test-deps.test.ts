@@ -47,7 +47,7 @@ describe("install-test-deps.sh", () => {
       assert.equal(result.stdout, "");
       const install = manager === "apt-get" ? "apt-get update && apt-get install -y --no-install-recommends" : "dnf install -y";
       const line = new RegExp(
-        `^install-test-deps: missing system packages for the tests; as root run: ${install.replace(/[&]/g, "\\&")} ([a-z0-9_-]+ )*rpmlint( [a-z0-9_-]+)*\\n$`,
+        `^install-test-deps: missing system packages for the tests; as root run: ${install.replace(/[&]/g, "\\&")} ([a-z0-9_/-]+ )*rpmlint( [a-z0-9_/-]+)*\\n$`,
       );
       assert.match(result.stderr, line);
     } finally {

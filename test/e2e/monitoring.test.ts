@@ -1,13 +1,13 @@
 // Issue 8 §3 through the bundle: each `status --check` state, driven by a test inventario whose
 // lease duration is short and by the max-age rule; the metrics file, read by a real parser.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { laptop } from "../support/datasets.js";
-import { runBundle, runCommand, useDemoDeployment } from "../support/harness.js";
-import { metricValue, parseMetrics } from "../support/metrics-file.js";
+import { runBundle, useDemoDeployment } from "../support/harness.js";
+import { RUN_STARTED } from "../../src/core/metrics.js";
+import { metricValue, parseMetrics, promtoolCheckMetrics, useMetricsFile as useMetrics } from "../support/metrics-file.js";
 import { SCHOOL1, SCHOOL2, SCHOOL3, check, editRunRecord, expiryIn, runRecordPath } from "../support/status-helpers.js";
 
 const demo = useDemoDeployment();
@@ -147,11 +147,7 @@ test("CRITICAL on a fresh deployment; UNKNOWN when a record cannot be read or th
 });
 
 async function useMetricsFile(): Promise<string> {
-  const dir = join(demo.deployment.dir, "textfile_collector");
-  await mkdir(dir);
-  const path = join(dir, "inventario-leasegen.prom");
-  await demo.deployment.writeConfig({ metrics_file: path });
-  return path;
+  return (await useMetrics(demo.deployment)).path;
 }
 
 test("metrics_file: every run ends by writing it; a real parser reads every metric", async () => {
@@ -166,6 +162,7 @@ test("metrics_file: every run ends by writing it; a real parser reads every metr
   const record = JSON.parse(await readFile(runRecordPath(demo.deployment), "utf8")) as {
     lastRun: { finishedAt: string };
     lastSuccessAt: string;
+    stolenListFetchedAt: string;
   };
   const seconds = (iso: string): number => new Date(iso).getTime() / 1000;
   assert.equal(metricValue(metrics, "leasegen_last_run_timestamp_seconds"), seconds(record.lastRun.finishedAt));
@@ -176,6 +173,7 @@ test("metrics_file: every run ends by writing it; a real parser reads every metr
   assert.equal(metricValue(metrics, "leasegen_last_run_leases_signed"), 8);
   assert.equal(metricValue(metrics, "leasegen_laptops_with_lease"), 7);
   assert.equal(metricValue(metrics, "leasegen_stolen_laptops"), 2);
+  assert.equal(metricValue(metrics, "leasegen_stolen_list_fetched_timestamp_seconds"), seconds(record.stolenListFetchedAt));
   assert.equal(
     metricValue(metrics, "leasegen_school_earliest_lease_expiry_timestamp_seconds", { hostname: SCHOOL2 }),
     seconds("2030-12-31T06:00:00Z"),
@@ -197,21 +195,40 @@ test("metrics_file that cannot be written: a warning, and the run's exit status 
   const result = await runBundle([], demo.deployment);
   assert.equal(result.code, 0);
   assert.match(result.stderr, /^inventario-leasegen: warning: cannot write metrics_file .*inventario-leasegen\.prom: ENOENT/);
+  assert.equal(result.stderr.split("cannot write metrics_file").length, 2, "once, at the end (the start's is in the log only)");
   assert.equal((await check(demo.deployment)).code, 0, "the run was recorded");
 });
 
-const promtool = ((): boolean => {
-  try {
-    execFileSync("promtool", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-test("metrics_file passes promtool check metrics", { skip: promtool ? false : "promtool is not installed" }, async () => {
+test("metrics_file passes promtool check metrics", async () => {
   const path = await useMetricsFile();
   assert.equal((await runBundle([], demo.deployment)).code, 0);
-  const result = await runCommand("sh", ["-c", 'promtool check metrics < "$1"', "sh", path]);
-  assert.equal(result.code, 0, result.stdout + result.stderr);
+  await promtoolCheckMetrics(path);
 });
+
+test("metrics_file: a run marks its start in it, keeping the last run's metrics, and its end takes the mark out", async () => {
+  const { path, duringRun } = await useMetrics(demo.deployment, { duringRun: true });
+  assert.equal((await runBundle([], demo.deployment)).code, 0);
+  const before = parseMetrics(await readFile(path, "utf8"));
+  assert.equal(before.has(RUN_STARTED), false);
+  assert.equal((await runBundle(["--force"], demo.deployment)).code, 0);
+  const text = await readFile(duringRun, "utf8");
+  const during = parseMetrics(text);
+  assert.equal(metricValue(during, RUN_STARTED), await lastRunStart());
+  during.delete(RUN_STARTED);
+  assert.deepEqual(during, before, "the rest is the last run's file");
+  await promtoolCheckMetrics(duringRun);
+  assert.equal(parseMetrics(await readFile(path, "utf8")).has(RUN_STARTED), false, "the run's end takes it out");
+
+  // A run that died before its end left its mark: the next run's mark replaces it.
+  await writeFile(path, `${text}\n`);
+  assert.equal((await runBundle(["--force"], demo.deployment)).code, 0);
+  const again = await readFile(duringRun, "utf8");
+  assert.equal(again.split(`# TYPE ${RUN_STARTED} gauge`).length, 2, "one mark");
+  assert.equal(metricValue(parseMetrics(again), RUN_STARTED), await lastRunStart());
+});
+
+/** The start of the last run, from its record, in Unix seconds. */
+async function lastRunStart(): Promise<number> {
+  const record = JSON.parse(await readFile(runRecordPath(demo.deployment), "utf8")) as { lastRun: { startedAt: string } };
+  return new Date(record.lastRun.startedAt).getTime() / 1000;
+}

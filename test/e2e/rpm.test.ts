@@ -125,6 +125,20 @@ describe("the RPM", () => {
     );
   });
 
+  it("ships the Prometheus alert rules, which promtool accepts, and the guides in docs/ beside the README", async () => {
+    const rules = `/usr/share/${NAME}/prometheus/${NAME}.rules.yml`;
+    assert.deepEqual(files.get(rules), { mode: "0644", user: "root", group: "root", flags: "" }, `${rules} in the package`);
+    assert.deepEqual(await readFile(join(root, rules)), await readFile(join(ROOT, "packaging", `${NAME}.rules.yml`)));
+    ok("promtool", ["check", "rules", join(root, rules)]);
+    const guides = (await readdir(join(ROOT, "docs"))).filter((name) => name.endsWith(".md"));
+    assert.ok(guides.length >= 9, guides.join(" "));
+    // Fedora's rpm names the directory after the package, Debian's adds the version.
+    const docDir = [...files.keys()].find((path) => new RegExp(`^/usr/share/doc/${NAME}(-${version})?$`).test(path));
+    assert.ok(docDir, "the package has a doc directory");
+    for (const path of [`${docDir}/README.md`, ...guides.map((name) => `${docDir}/docs/${name}`)])
+      assert.equal(files.get(path)?.flags, "d", `${path} is a %doc file of the package`);
+  });
+
   it("requires Node.js 20, bios-crypto, crontabs and logrotate, and what %pre uses", () => {
     const requires = ok("rpm", ["-qp", "--qf", "[%{REQUIREFLAGS:deptype} %{REQUIRENEVRS}\\n]", rpmPath]).split("\n");
     const has = (pattern: RegExp): void =>

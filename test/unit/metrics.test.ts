@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { deploymentStatus } from "../../src/core/deployment-status.js";
-import { metricFamilies } from "../../src/core/metrics.js";
+import { RUN_STARTED, metricFamilies, runStartedFamily, withFamilyReplaced } from "../../src/core/metrics.js";
 import type { RunRecord } from "../../src/core/run-record.js";
 import { metricsText } from "../../src/io/metrics-file.js";
 import { metricValue, parseMetrics } from "../support/metrics-file.js";
@@ -12,6 +12,7 @@ test("the metrics: last run, last success, schools by outcome, laptops, stolen, 
   const record: RunRecord = {
     lastRun: run,
     lastSuccessAt: run.finishedAt,
+    stolenListFetchedAt: run.startedAt,
     schools: new Map([
       [h("a"), { outcome: "up to date", at: run.startedAt }],
       [h("b"), { outcome: "held", reason: "shrink", at: run.startedAt }],
@@ -35,6 +36,7 @@ test("the metrics: last run, last success, schools by outcome, laptops, stolen, 
   assert.equal(metricValue(metrics, "leasegen_last_run_leases_signed"), 7);
   assert.equal(metricValue(metrics, "leasegen_laptops_with_lease"), 4);
   assert.equal(metricValue(metrics, "leasegen_stolen_laptops"), 4);
+  assert.equal(metricValue(metrics, "leasegen_stolen_list_fetched_timestamp_seconds"), at(run.startedAt));
   assert.equal(metricValue(metrics, "leasegen_unreadable_files"), 0);
   const b = status.schools[0]?.leases?.earliestExpiry as Date;
   assert.equal(metricValue(metrics, "leasegen_earliest_lease_expiry_timestamp_seconds"), at(b));
@@ -50,7 +52,22 @@ test("what is not known yet is left out rather than shown as 0", async () => {
     "leasegen_last_success_timestamp_seconds",
     "leasegen_earliest_lease_expiry_timestamp_seconds",
     "leasegen_school_earliest_lease_expiry_timestamp_seconds",
+    "leasegen_stolen_list_fetched_timestamp_seconds",
+    RUN_STARTED,
   ])
     assert.equal(metrics.has(name), false, name);
   assert.equal(metricValue(metrics, "leasegen_laptops_with_lease"), 0);
+});
+
+test("a run's start mark: put last in the file as it was, replacing a mark a dead run left, the rest byte for byte", async () => {
+  const last = await metricsText(metricFamilies(deploymentStatus(input([school("a", 10)], { schools: new Map() }))));
+  const mark = (seconds: number): Promise<string> => metricsText([runStartedFamily(new Date(seconds * 1000))]);
+  const marked = withFamilyReplaced(last, RUN_STARTED, await mark(1_800_000_000));
+  assert.equal(marked, `${last}\n${await mark(1_800_000_000)}`);
+  assert.equal(metricValue(parseMetrics(marked), RUN_STARTED), 1_800_000_000);
+  // A dead run's mark (anywhere in the file) is replaced, not repeated.
+  const remarked = withFamilyReplaced(`${await mark(1)}\n${marked}`, RUN_STARTED, await mark(1_800_000_900));
+  assert.equal(remarked, `${last}\n${await mark(1_800_000_900)}`);
+  // No file yet: the mark alone.
+  assert.equal(withFamilyReplaced("", RUN_STARTED, await mark(5)), await mark(5));
 });
