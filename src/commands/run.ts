@@ -22,6 +22,7 @@ import { recordRun } from "../run/record-run.js";
 import { run } from "../run/run.js";
 import { BiosCryptoSigner } from "../signers/bios-crypto-signer.js";
 import { loadLeaseKey, type LeaseKey } from "../signers/lease-key.js";
+import { LeaseVerifier } from "../signers/lease-verifier.js";
 import { NativeSigner } from "../signers/native-signer.js";
 import type { Signer } from "../signers/signer.js";
 import { configPathOf, type CommandContext, type CommandIo } from "./command.js";
@@ -170,8 +171,10 @@ async function runWithConfig({ config, cli, state, log, now, progress, bundleFil
   const extraCa = config.caFile === undefined ? undefined : await readCaFile(config.caFile);
   // A dry run signs nothing: the native signer starts no worker and touches no file until asked.
   const signer = cli.dryRun ? new NativeSigner(key, bundleFile, 1) : await makeSigner(config, key, state, log, bundleFile);
-  // Writer threads start with the first school to write: a run with nothing to do starts none.
+  // Writer threads start with the first school to write, verifier threads with the first lease
+  // to keep: a run with nothing to do starts none.
   const writer = new ThreadedFileWriter(bundleFile, writerThreads(availableParallelism()));
+  const verifier = new LeaseVerifier(key, bundleFile, availableParallelism());
   const inventario = new InventarioClient({
     site: config.site,
     user: config.user,
@@ -180,14 +183,14 @@ async function runWithConfig({ config, cli, state, log, now, progress, bundleFil
     extraCa,
   });
   try {
-    const policy = { force: cli.force, staleSeconds: config.staleSeconds, maxShrinkPercent: config.maxShrinkPercent };
+    const policy = { force: cli.force, staleSeconds: config.staleSeconds, maxShrinkPercent: config.maxShrinkPercent, keyId: key.keyId };
     const outputs = new OutputStore(config.leasesDir, await state.ownedSchools(), writer);
     const onProgress = progress && ((p: RunProgress) => progress.update(p));
-    const deps = { inventario, signer, outputs, state, log, now, onProgress };
+    const deps = { inventario, signer, verifier, outputs, state, log, now, onProgress };
     return await run(deps, { policy, dryRun: cli.dryRun, hostnames: cli.hostnames });
   } finally {
     inventario.close();
-    await Promise.all([signer.close(), writer.close()]);
+    await Promise.all([signer.close(), writer.close(), verifier.close()]);
   }
 }
 
@@ -222,9 +225,10 @@ async function readCaFile(path: string): Promise<string> {
 function printPlans(report: RunReport, io: CommandIo): void {
   io.out(`${summaryLine(report)}\n`);
   for (const school of report.schools) {
-    if (school.status === "would regenerate")
-      io.out(`${school.hostname}: would regenerate (${school.reason}), ${school.laptops} laptops, expiry ${school.expiry}\n`);
-    else if (school.status === "up to date") io.out(`${school.hostname}: up to date, ${school.laptops} laptops\n`);
+    if (school.status === "would regenerate") {
+      const counts = `would sign ${school.signed} and keep ${school.kept}`;
+      io.out(`${school.hostname}: would regenerate (${school.reason}), ${school.laptops} laptops, expiry ${school.expiry}: ${counts}\n`);
+    } else if (school.status === "up to date") io.out(`${school.hostname}: up to date, ${school.laptops} laptops\n`);
     else if (school.status === "failed") io.out(`${school.hostname}: failed: ${school.error}\n`);
   }
   for (const hostname of report.removedSchools) io.out(`${hostname}: would be removed (no longer listed)\n`);

@@ -8,7 +8,12 @@ export type SchoolOutcome =
       readonly hostname: string;
       readonly reason: RegenerateReason;
       readonly laptops: number;
+      /** New leases. */
       readonly signed: number;
+      /** Leases kept byte for byte from the school's file. */
+      readonly kept: number;
+      /** Laptop files written (the others kept their bytes, inode and time). */
+      readonly laptopFiles: number;
       readonly expiry: string;
       readonly ms: number;
     }
@@ -17,6 +22,9 @@ export type SchoolOutcome =
       readonly hostname: string;
       readonly reason: RegenerateReason;
       readonly laptops: number;
+      /** Leases that would be signed, and kept. */
+      readonly signed: number;
+      readonly kept: number;
       readonly expiry: string;
       readonly ms: number;
     }
@@ -44,6 +52,14 @@ export interface RunReport {
   /** Whether stolen.csv / stolen.list were rewritten. */
   readonly stolenChanged?: boolean | undefined;
   readonly seconds: number;
+}
+
+/** A school's log line: `a.example: regenerated (list changed): 812 laptops, 3 signed, 809 kept`. */
+export function outcomeMessage(outcome: SchoolOutcome): string {
+  if (outcome.status === "failed") return outcome.error;
+  if (outcome.status === "up to date") return `${outcome.hostname}: up to date`;
+  const counts = `${outcome.laptops} laptops, ${outcome.signed} signed, ${outcome.kept} kept`;
+  return `${outcome.hostname}: ${outcome.status} (${outcome.reason}): ${counts}`;
 }
 
 export interface Summary {

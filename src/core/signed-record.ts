@@ -1,10 +1,38 @@
 // What a run last signed for a school, kept in `state_dir/signed/<hostname>.json`: the serial
 // and UUID pairs exactly as signed, the expiry, and when. The lease lines do not hold the UUID,
-// so this is what lets `verify` check each signature as the laptop will. One JSON document:
+// so this is what lets `verify` check each signature as the laptop will. Since issue 17 it also
+// says when each lease was signed (leases kept from earlier runs were signed then), with which
+// key, and the school file as written, so that deciding that a school is up to date reads none
+// of its leases. One JSON document:
 //   {"version":1,"hostname":"…","expiry":"YYYYMMDDTHHMMSSZ","regeneratedAt":"<ISO 8601>",
-//    "laptops":[["<SN>","<UUID>"],…]}
-// sorted by serial then UUID, then LF. A file that is not exactly that is refused, naming why.
+//    "laptops":[["<SN>","<UUID>"],…],
+//    "keyId":"<64 hex>","signings":[["<ISO 8601>","YYYYMMDDTHHMMSSZ"],…],"signingOf":[<index>,…],
+//    "schoolFile":{"size":<bytes>,"mtimeMs":<number>}}
+// laptops sorted by serial then UUID; signingOf[i] indexes laptop i's signing in signings; then
+// LF. The last four members come together or not at all (a record written before them). A file
+// that is not exactly that is refused, naming why.
 import { expiryTime, parseHostname, parseSerial, parseUuid, type Expiry, type Hostname, type Laptop } from "./domain.js";
+import type { Signing, SigningOf } from "./lease-renewal.js";
+
+/** A file's size and modification time: a file that differs in either is not the one noted. */
+export interface FileStamp {
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+export function sameStamp(a: FileStamp | undefined, b: FileStamp | undefined): boolean {
+  return a !== undefined && b !== undefined && a.size === b.size && a.mtimeMs === b.mtimeMs;
+}
+
+/** When and with what each lease was signed, and the school file the run left. */
+export interface RenewalRecord {
+  readonly keyId: string;
+  /** Distinct. */
+  readonly signings: readonly Signing[];
+  /** For each of the record's laptops, the index of its lease's signing. */
+  readonly signingOf: readonly number[];
+  readonly schoolFile: FileStamp;
+}
 
 export interface SignedRecord {
   readonly hostname: Hostname;
@@ -12,9 +40,52 @@ export interface SignedRecord {
   readonly regeneratedAt: Date;
   /** Sorted by serial, then UUID. */
   readonly laptops: readonly Laptop[];
+  /** Undefined in a record written before issue 17. */
+  readonly renewal?: RenewalRecord | undefined;
 }
 
 export class RecordError extends Error {}
+
+/** The renewal part of a record: each laptop's signing (in the laptops' order) made into distinct signings and indices. */
+export function renewalRecord(keyId: string, signings: readonly Signing[], schoolFile: FileStamp): RenewalRecord {
+  const distinct: Signing[] = [];
+  const index = new Map<string, number>();
+  const signingOf = signings.map((signing) => {
+    const key = `${signing.signedAt.getTime()} ${signing.expiry}`;
+    let i = index.get(key);
+    if (i === undefined) {
+      i = distinct.push(signing) - 1;
+      index.set(key, i);
+    }
+    return i;
+  });
+  return { keyId, signings: distinct, signingOf, schoolFile };
+}
+
+/** The signings the record's leases refer to. */
+export function recordedSignings(record: SignedRecord): readonly Signing[] {
+  return record.renewal?.signings ?? [];
+}
+
+/**
+ * When a lease line was signed, as the state knows it: from the record, for the laptop's pair
+ * and the line's expiry; without a record of that (the Ruby program's state, or a record older
+ * than issue 17), every lease counts as signed when the checksum file was last written.
+ */
+export function signingLookup(record: SignedRecord | undefined, checksumWrittenAt: Date | undefined): SigningOf {
+  const renewal = record?.renewal;
+  if (record === undefined || renewal === undefined) {
+    return (_laptop, expiry) => (checksumWrittenAt === undefined ? undefined : { signedAt: checksumWrittenAt, expiry });
+  }
+  const byPair = new Map<string, Signing>();
+  record.laptops.forEach((laptop, i) =>
+    byPair.set(`${laptop.serial} ${laptop.uuid}`, renewal.signings[renewal.signingOf[i] as number] as Signing),
+  );
+  return (laptop, expiry) => {
+    const signing = byPair.get(`${laptop.serial} ${laptop.uuid}`);
+    return signing?.expiry === expiry ? signing : undefined;
+  };
+}
 
 export function signedRecordText(record: SignedRecord): string {
   const document = {
@@ -23,13 +94,21 @@ export function signedRecordText(record: SignedRecord): string {
     expiry: record.expiry,
     regeneratedAt: record.regeneratedAt.toISOString(),
     laptops: record.laptops.map((laptop) => [laptop.serial, laptop.uuid]),
+    ...(record.renewal && {
+      keyId: record.renewal.keyId,
+      signings: record.renewal.signings.map((signing) => [signing.signedAt.toISOString(), signing.expiry]),
+      signingOf: record.renewal.signingOf,
+      schoolFile: { size: record.renewal.schoolFile.size, mtimeMs: record.renewal.schoolFile.mtimeMs },
+    }),
   };
   return `${JSON.stringify(document)}\n`;
 }
 
+type Fail = (why: string) => never;
+
 /** Reads a record back; throws RecordError if it is damaged or is not `hostname`'s. */
 export function readSignedRecord(text: string, hostname: Hostname): SignedRecord {
-  const fail = (why: string): never => {
+  const fail: Fail = (why) => {
     throw new RecordError(`not a signed-leases record: ${why}`);
   };
   let document: unknown;
@@ -39,23 +118,46 @@ export function readSignedRecord(text: string, hostname: Hostname): SignedRecord
     fail("not JSON");
   }
   if (typeof document !== "object" || document === null) return fail("not a JSON object");
-  const { version, hostname: recorded, expiry, regeneratedAt, laptops } = document as Record<string, unknown>;
+  const fields = document as Record<string, unknown>;
+  const { version, hostname: recorded, expiry, regeneratedAt, laptops } = fields;
   if (version !== 1) fail("unknown version");
   if (typeof recorded !== "string" || !parseHostname(recorded).ok || recorded !== hostname) fail(`it is not ${hostname}'s`);
   if (typeof expiry !== "string" || expiryTime(expiry) === undefined) fail("bad expiry");
   const at = typeof regeneratedAt === "string" ? new Date(regeneratedAt) : undefined;
   if (at === undefined || Number.isNaN(at.getTime())) fail("bad regeneratedAt");
   if (!Array.isArray(laptops)) return fail("laptops is not a list");
+  const pairs = laptops.map((pair: unknown, i): Laptop => {
+    const [serial, uuid] = Array.isArray(pair) && pair.length === 2 ? (pair as unknown[]) : [];
+    const s = parseSerial(typeof serial === "string" ? serial : "");
+    const u = parseUuid(typeof uuid === "string" ? uuid : "");
+    if (!s.ok || !u.ok) return fail(`laptop ${i + 1}: ${s.ok ? (u.ok ? "" : u.reason) : s.reason}`);
+    return { serial: s.value, uuid: u.value };
+  });
+  const renewal = readRenewal(fields, pairs.length, fail);
+  return { hostname, expiry: expiry as Expiry, regeneratedAt: at as Date, laptops: pairs, ...(renewal && { renewal }) };
+}
+
+function readRenewal(fields: Record<string, unknown>, laptops: number, fail: Fail): RenewalRecord | undefined {
+  const { keyId, signings, signingOf, schoolFile } = fields;
+  if ([keyId, signings, signingOf, schoolFile].every((field) => field === undefined)) return undefined;
+  if (typeof keyId !== "string" || !/^[0-9a-f]{64}$/.test(keyId)) fail("bad keyId");
+  if (!Array.isArray(signings)) return fail("signings is not a list");
+  const read = signings.map((pair: unknown, i): Signing => {
+    const [iso, expiry] = Array.isArray(pair) && pair.length === 2 ? (pair as unknown[]) : [];
+    const signedAt = typeof iso === "string" ? new Date(iso) : undefined;
+    if (signedAt === undefined || Number.isNaN(signedAt.getTime())) return fail(`signing ${i + 1}: bad time`);
+    if (typeof expiry !== "string" || expiryTime(expiry) === undefined) return fail(`signing ${i + 1}: bad expiry`);
+    return { signedAt, expiry: expiry as Expiry };
+  });
+  const indexOk = (index: unknown): boolean => Number.isInteger(index) && (index as number) >= 0 && (index as number) < read.length;
+  if (!Array.isArray(signingOf) || signingOf.length !== laptops || !signingOf.every(indexOk))
+    fail("signingOf is not one signing index per laptop");
+  const { size, mtimeMs } = (typeof schoolFile === "object" && schoolFile !== null ? schoolFile : {}) as Record<string, unknown>;
+  if (!Number.isInteger(size) || (size as number) < 0 || typeof mtimeMs !== "number" || !Number.isFinite(mtimeMs)) fail("bad schoolFile");
   return {
-    hostname,
-    expiry: expiry as Expiry,
-    regeneratedAt: at as Date,
-    laptops: laptops.map((pair: unknown, i) => {
-      const [serial, uuid] = Array.isArray(pair) && pair.length === 2 ? (pair as unknown[]) : [];
-      const s = parseSerial(typeof serial === "string" ? serial : "");
-      const u = parseUuid(typeof uuid === "string" ? uuid : "");
-      if (!s.ok || !u.ok) return fail(`laptop ${i + 1}: ${s.ok ? (u.ok ? "" : u.reason) : s.reason}`);
-      return { serial: s.value, uuid: u.value };
-    }),
+    keyId: keyId as string,
+    signings: read,
+    signingOf: signingOf as number[],
+    schoolFile: { size: size as number, mtimeMs: mtimeMs as number },
   };
 }

@@ -5,8 +5,9 @@
 // writing through a symbolic link (core/temporary-file.ts recognises what a killed run leaves).
 // Its asynchronous form serves single files; its synchronous form, many files on the writer
 // threads (file-writer.ts), where one file's steps do not queue behind other files' fsyncs.
-import { realpathSync, unlinkSync } from "node:fs";
-import { mkdir, open, realpath, unlink } from "node:fs/promises";
+import { randomInt } from "node:crypto";
+import { constants, realpathSync, unlinkSync } from "node:fs";
+import { mkdir, open, realpath, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import { eachLimited } from "./each-limited.js";
@@ -75,6 +76,32 @@ export function replaceFileSync(path: string, data: string): void {
     if (!(error instanceof LinkInTheWay)) throw error;
     unlinkSync(path);
     writeFileAtomic.sync(path, data, options);
+  }
+}
+
+/**
+ * `replaceFile` for a file whose modification time says something (a school's checksum file: the
+ * Ruby program re-signs a school when it is old): the new file appears already dated `mtime`,
+ * never for an instant with the time of its writing. write-file-atomic cannot date its temporary
+ * file before the rename, so this writes one of the same name, `<name>.<10 digits>` (what the
+ * sweeps recognise), in the same steps: create, write, date, fsync, rename.
+ */
+export async function replaceFileDated(path: string, data: string, mtime: Date): Promise<void> {
+  const temporary = `${path}.${randomInt(1_000_000_000, 4_294_967_296)}`;
+  const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, OPTIONS.mode);
+  try {
+    try {
+      await handle.writeFile(data);
+      await handle.chmod(OPTIONS.mode);
+      await handle.utimes(mtime, mtime);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, path);
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined);
+    throw error;
   }
 }
 

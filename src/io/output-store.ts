@@ -6,11 +6,13 @@
 // the files of one school are written, revoked and removed with the others' lines kept. Several
 // configurations may share one leases_dir (the lock covers it): each run deletes only what it owns
 // (the schools its state_dir has a checksum for) and leaves every other file under by-school/.
-import { constants, type Dirent } from "node:fs";
+import { constants, type Dirent, type Stats } from "node:fs";
 import { lstat, open, readFile, readdir, rm, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { readSchoolFile, schoolFileText } from "../core/canonical-json.js";
 import { parseHostname, parseSerial, type Hostname, type Serial } from "../core/domain.js";
+import { laptopFileChanges } from "../core/laptop-file-changes.js";
+import type { FileStamp } from "../core/signed-record.js";
 import { mergeLeaseTexts } from "../core/lease.js";
 import { SchoolListing } from "../core/school-listing.js";
 import { readStolenListText, stolenCsvText, stolenListText, type StolenLaptop } from "../core/stolen-list.js";
@@ -27,10 +29,32 @@ export interface PruneResult {
 
 const STOLEN_FILES = ["stolen.csv", "stolen.list"];
 
+/** A school's file as read before its regeneration. */
+export interface CurrentSchoolFile {
+  readonly text: string;
+  readonly leases: ReadonlyMap<string, string>;
+}
+
+/** What a school's commit wrote, and its school file as it left it. */
+export interface CommittedSchool {
+  readonly laptopFiles: number;
+  readonly schoolFile: FileStamp;
+}
+
+/** Which school files list which serials; and the school files of ours that cannot be read (the sweep then deletes no laptop file). */
+interface Listing {
+  readonly listing: SchoolListing;
+  readonly unreadable: Set<string>;
+}
+
+function stampOf(info: Stats | undefined): FileStamp | undefined {
+  return info?.isFile() ? { size: info.size, mtimeMs: info.mtimeMs } : undefined;
+}
+
 export class OutputStore {
   readonly schoolDir: string;
   readonly laptopDir: string;
-  private listing: Promise<{ listing: SchoolListing; unreadable: string[] }> | undefined;
+  private listing: Promise<Listing> | undefined;
   /** The schools this run's state_dir has written: the only ones it may remove. */
   private readonly owned: Set<string>;
 
@@ -53,10 +77,14 @@ export class OutputStore {
     return join(this.laptopDir, serial.slice(-2), serial);
   }
 
-  /** The serials in a school's current file; undefined if it is missing or not a lease file. */
-  async readSchoolSerials(hostname: Hostname): Promise<Set<string> | undefined> {
-    const leases = await this.readSchoolLeases(hostname);
-    return leases && new Set(leases.keys());
+  /** A school's current file: its text, and its serial → lease text; undefined if it is missing, a link, or not a lease file. */
+  async readCurrentSchool(hostname: Hostname): Promise<CurrentSchoolFile | undefined> {
+    try {
+      const text = await this.readSchoolFileText(hostname, "utf8");
+      return { text, leases: readSchoolFile(text) };
+    } catch {
+      return undefined;
+    }
   }
 
   /** A school file as serial → lease text; undefined if it is missing, a link, or not a lease file. */
@@ -89,37 +117,67 @@ export class OutputStore {
     }
   }
 
-  /** Only a stat: deciding that a school is up to date reads none of its leases. */
-  async schoolFileExists(hostname: Hostname): Promise<boolean> {
-    return (await lstat(this.schoolFile(hostname)).catch(() => undefined))?.isFile() ?? false;
+  /** Only a stat: deciding that a school is up to date reads none of its leases. Undefined unless a regular file. */
+  async schoolFileStamp(hostname: Hostname): Promise<FileStamp | undefined> {
+    return stampOf(await lstat(this.schoolFile(hostname)).catch(() => undefined));
   }
 
   /**
-   * Laptop files first (each merged with the lines other school files hold for its serial, and
-   * those this school no longer lists rewritten without it), then the school file; each set made
-   * durable before the next.
+   * Writes what changed (issue 17, rule 4): the laptop files whose lines change (each merged with
+   * the lines other school files hold for its serial, and those this school no longer lists
+   * rewritten without it), then the school file if its bytes change; each set made durable before
+   * the next. `previous` is the school file as read before (undefined: none could be read, so every
+   * value is new); unless `trusted` (the last commit finished), the laptop files of unchanged values
+   * are read, and rewritten where they differ.
    */
-  async commitSchool(hostname: Hostname, leases: ReadonlyMap<Serial, string>, stolen: ReadonlySet<string>): Promise<void> {
-    const { listing } = await this.getListing();
-    const serials = [...leases.keys()];
-    const dropped = listing.serialsOf(hostname).filter((serial) => !leases.has(serial as Serial) && !stolen.has(serial));
-    const laptopFiles = await this.laptopFilesFor(listing, hostname, [...serials, ...dropped], leases);
-    await this.writer.replaceFiles(laptopFiles);
-    await ensureDirectories([this.schoolFile(hostname)]);
-    await replaceFile(this.schoolFile(hostname), schoolFileText(leases));
-    await syncDirectory(this.schoolDir);
-    listing.set(hostname, serials);
+  async commitSchool(
+    hostname: Hostname,
+    leases: ReadonlyMap<string, string>,
+    stolen: ReadonlySet<string>,
+    previous: { readonly file: CurrentSchoolFile | undefined; readonly trusted: boolean },
+  ): Promise<CommittedSchool> {
+    const { listing, unreadable } = await this.getListing();
+    const changes = laptopFileChanges(previous.file?.leases, leases, listing.serialsOf(hostname), stolen);
+    const laptopFiles = await this.laptopFilesFor(listing, hostname, [...changes.changed, ...changes.dropped], leases);
+    if (!previous.trusted) {
+      const expected = await this.laptopFilesFor(listing, hostname, changes.unchanged, leases);
+      for (const [path, text] of await this.differing(expected)) laptopFiles.set(path, text);
+    }
+    if (laptopFiles.size > 0) await this.writer.replaceFiles(laptopFiles);
+    const text = schoolFileText(leases);
+    if (text !== previous.file?.text) {
+      await ensureDirectories([this.schoolFile(hostname)]);
+      await replaceFile(this.schoolFile(hostname), text);
+      await syncDirectory(this.schoolDir);
+    }
+    const stamp = await this.schoolFileStamp(hostname);
+    if (stamp === undefined) throw new Error(`${this.schoolFile(hostname)} is gone right after it was written`);
+    listing.set(hostname, [...leases.keys()]);
+    // The sweep sees the files as this run's commits left them.
+    unreadable.delete(hostname);
     this.owned.add(hostname);
+    return { laptopFiles: laptopFiles.size, schoolFile: stamp };
+  }
+
+  /** Of these laptop files and the bytes they must hold, those that hold other bytes or are missing. */
+  private async differing(expected: ReadonlyMap<string, string>): Promise<Map<string, string>> {
+    const differing = new Map<string, string>();
+    await eachLimited([...expected], 32, async ([path, text]) => {
+      const onDisk = await readFile(path, "latin1").catch(() => undefined);
+      if (onDisk !== text) differing.set(path, text);
+    });
+    return differing;
   }
 
   /** Removes a school's file; the laptop files it shared keep the other schools' lines. */
   async removeSchool(hostname: Hostname, stolen: ReadonlySet<string>): Promise<void> {
-    const { listing } = await this.getListing();
+    const { listing, unreadable } = await this.getListing();
     const shared = listing.serialsOf(hostname).filter((serial) => !stolen.has(serial));
     const files = await this.laptopFilesFor(listing, hostname, shared, new Map());
     await this.writer.replaceFiles(files);
     await rm(this.schoolFile(hostname), { force: true });
     listing.set(hostname, []);
+    unreadable.delete(hostname);
     this.owned.delete(hostname);
   }
 
@@ -211,8 +269,8 @@ export class OutputStore {
     const { listing, unreadable } = await this.getListing();
     const revoked = await this.revokeStolen(listing, stolen);
     // Without knowing what a school lists, no laptop file may be judged orphaned.
-    if (unreadable.length > 0) {
-      const name = unreadable[0] as string;
+    if (unreadable.size > 0) {
+      const name = [...unreadable].sort()[0] as string;
       throw new Error(`by-school/${name} is not a lease file: laptop files are kept; run --force ${name} to rewrite it`);
     }
     let removed = 0;
@@ -260,22 +318,22 @@ export class OutputStore {
     return target !== undefined && this.owned.has(target) && !this.owned.has(name);
   }
 
-  /** What every school file lists, read once per run, when the run first changes something. */
-  private getListing(): Promise<{ listing: SchoolListing; unreadable: string[] }> {
+  /** What every school file lists, read once per run, when the run first changes something; kept up to date by its commits. */
+  private getListing(): Promise<Listing> {
     this.listing ??= this.readListing();
     return this.listing;
   }
 
-  private async readListing(): Promise<{ listing: SchoolListing; unreadable: string[] }> {
+  private async readListing(): Promise<Listing> {
     const listing = new SchoolListing();
-    const unreadable: string[] = [];
+    const unreadable = new Set<string>();
     await eachLimited(await this.schoolFileNames(), 8, async (name) => {
       const leases = await this.readSchoolLeases(name);
       if (leases) listing.set(name, [...leases.keys()]);
       // Only a school of ours that cannot be read matters: a stray file (a README) is left alone.
-      else if (this.owned.has(name)) unreadable.push(name);
+      else if (this.owned.has(name)) unreadable.add(name);
     });
-    return { listing, unreadable: unreadable.sort() };
+    return { listing, unreadable };
   }
 
   /** Entries of by-school/ that may be school files (a link is refused when read), not our temporary files. */

@@ -2,7 +2,7 @@
 // on their way at once), the schools inventario dropped, the sweep.
 import { parseHostname, type Hostname } from "../core/domain.js";
 import { progressAfter, startProgress } from "../core/progress.js";
-import type { RunReport, SchoolOutcome } from "../core/report.js";
+import { outcomeMessage, type RunReport, type SchoolOutcome } from "../core/report.js";
 import type { Policy } from "../core/school-plan.js";
 import { planVanishedSchools } from "../core/vanished-schools.js";
 import { ExitCode, FatalError, describe } from "../errors.js";
@@ -10,7 +10,7 @@ import type { Inventario } from "../io/inventario-client.js";
 import type { Log } from "../io/log.js";
 import type { RunContext, RunDeps } from "./context.js";
 import { eachLimited } from "../io/each-limited.js";
-import { commitSchool, lookAtSchool, signSchool, type InTurn } from "./school.js";
+import { commitSchool, lookAtSchool, renewSchool, type InTurn } from "./school.js";
 import { updateStolenList } from "./stolen.js";
 
 /** Enough schools in flight to keep every signing worker fed while one school is written. */
@@ -108,9 +108,9 @@ async function processSchools(ctx: RunContext, hostnames: readonly Hostname[]): 
   const processSchool = async (hostname: Hostname): Promise<SchoolOutcome> => {
     const looked = await lookAtSchool(ctx, hostname);
     if ("done" in looked) return looked.done;
-    const signed = await signSchool(ctx, looked.toSign);
-    if ("status" in signed) return signed;
-    return commitSchool(ctx, signed, inTurn);
+    const renewed = await renewSchool(ctx, looked.toRenew);
+    if ("status" in renewed) return renewed;
+    return commitSchool(ctx, renewed, inTurn);
   };
   await eachLimited(hostnames, SCHOOLS_IN_FLIGHT, async (hostname) => {
     const outcome = await processSchool(hostname);
@@ -151,7 +151,7 @@ function logOutcome(log: Log, outcome: SchoolOutcome): void {
     return;
   }
   const { status, ...fields } = outcome;
-  log.info({ ...fields, action: status }, `${outcome.hostname}: ${status}`);
+  log.info({ ...fields, action: status }, outcomeMessage(outcome));
 }
 
 /** Removes the files of schools inventario no longer lists, unless too many would go at once. */

@@ -11,6 +11,8 @@ const regenerated = (hostname: string): SchoolOutcome => ({
   reason: "list changed",
   laptops: 1,
   signed: 1,
+  kept: 0,
+  laptopFiles: 1,
   expiry: "20300101T000000Z",
   ms: 1,
 });
@@ -21,6 +23,8 @@ const wouldRegenerate: SchoolOutcome = {
   hostname: "s.e.org",
   reason: "list changed",
   laptops: 1,
+  signed: 1,
+  kept: 0,
   expiry: "20300101T000000Z",
   ms: 1,
 };
