@@ -1,6 +1,7 @@
 #!/bin/sh
 # packaging/install-test-deps.sh — the system tools `make check` needs besides Node.js and npm
-# (the RPM tests build, lint, query and unpack the package, and run its launcher as root).
+# (the RPM tests build, lint, query and unpack the package, and run its launcher as root; the
+# renewal tests and `make bench` move the program's clock with libfaketime's faketime).
 #
 # Run by `make check` before anything else, and by .ci/run. When every tool is there it does
 # nothing. When some are missing: as root, it installs their packages (apt-get on Debian/Ubuntu,
@@ -22,6 +23,7 @@ sha1sum      coreutils    coreutils
 setpriv      util-linux   util-linux
 useradd      passwd       shadow-utils
 userdel      passwd       shadow-utils
+faketime     faketime     libfaketime
 '
 
 die() {

@@ -38,7 +38,7 @@ export interface RunOptions {
 export function registerRun(program: Command, ctx: CommandContext): void {
   program
     .argument("[hosts]", "comma-separated school hostnames to limit the run to (the school list is then not fetched)")
-    .option("-f, --force", "regenerate even schools that are up to date, and apply held shrinks", false)
+    .option("-f, --force", "regenerate even schools that are up to date, signing every lease again, and apply held shrinks", false)
     .option("-n, --dry-run", "fetch and report what would be done; write nothing", false)
     .addHelpText(
       "after",
