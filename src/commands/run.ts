@@ -169,12 +169,16 @@ async function runWithConfig({ config, cli, state, log, now, progress, bundleFil
     log.warn({}, `warning: ${config.signingKeyPath}.private can be read by other users; ${fix}`, true);
   }
   const extraCa = config.caFile === undefined ? undefined : await readCaFile(config.caFile);
-  // A dry run signs nothing: the native signer starts no worker and touches no file until asked.
-  const signer = cli.dryRun ? new NativeSigner(key, bundleFile, 1) : await makeSigner(config, key, state, log, bundleFile);
-  // Writer threads start with the first school to write, verifier threads with the first lease
-  // to keep: a run with nothing to do starts none.
+  // A dry run signs nothing: the native signer starts no worker and touches no file until asked
+  // (it checks the leases a regeneration would keep).
+  const signer = cli.dryRun
+    ? new NativeSigner(key, bundleFile, availableParallelism())
+    : await makeSigner(config, key, state, log, bundleFile);
+  // Writer threads start with the first school to write many files, signing threads with the
+  // first lease to sign or keep: a run with nothing to do starts none. The bios-crypto signer has
+  // no threads: the leases to keep are checked on threads of their own.
   const writer = new ThreadedFileWriter(bundleFile, writerThreads(availableParallelism()));
-  const verifier = new LeaseVerifier(key, bundleFile, availableParallelism());
+  const verifier = signer instanceof NativeSigner ? signer : new LeaseVerifier(key, bundleFile, availableParallelism());
   const inventario = new InventarioClient({
     site: config.site,
     user: config.user,
@@ -190,7 +194,7 @@ async function runWithConfig({ config, cli, state, log, now, progress, bundleFil
     return await run(deps, { policy, dryRun: cli.dryRun, hostnames: cli.hostnames });
   } finally {
     inventario.close();
-    await Promise.all([signer.close(), writer.close(), verifier.close()]);
+    await Promise.all([signer.close(), writer.close(), verifier === signer ? undefined : verifier.close()]);
   }
 }
 

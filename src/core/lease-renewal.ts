@@ -70,6 +70,8 @@ export interface KeepCandidate {
   /** Index of the laptop in the school's list. */
   readonly laptop: number;
   readonly line: string;
+  /** The line's place in the school file: its serial and its rank among the serial's lines. */
+  readonly lineId: string;
   readonly signing: Signing;
   /** What the signature must sign: the laptop's serial and UUID as listed now, and the line's expiry. */
   readonly message: string;
@@ -88,22 +90,33 @@ export function keepCandidates(
   policy: KeepPolicy,
 ): KeepCandidate[] {
   const latest = expiryTime(policy.expiry)?.getTime() ?? 0;
+  // A school's leases share a few expiries and signings: each is judged once.
+  const inTime = memo((expiry: string) => (expiryTime(expiry)?.getTime() ?? Infinity) <= latest);
+  const due = memo((signing: Signing) => isLeaseDue(signing, policy.staleSeconds, policy.now));
   const candidates: KeepCandidate[] = [];
   laptops.forEach((laptop, i) => {
     const text = current.get(laptop.serial);
     if (text === undefined) return;
-    for (const line of splitLeaseLines(text)) {
+    splitLeaseLines(text).forEach((line, n) => {
       const fields = parseLeaseLine(line);
-      if (fields === undefined || fields.serial !== laptop.serial || fields.keyId !== policy.keyId) continue;
-      const expires = expiryTime(fields.expiry);
-      if (expires === undefined || expires.getTime() > latest) continue;
+      if (fields === undefined || fields.serial !== laptop.serial || fields.keyId !== policy.keyId || !inTime(fields.expiry)) return;
       const expiry = fields.expiry as Expiry;
       const signing = signingOf(laptop, expiry);
-      if (signing === undefined || signing.expiry !== expiry || isLeaseDue(signing, policy.staleSeconds, policy.now)) continue;
-      candidates.push({ laptop: i, line, signing, message: signedMessage(laptop, expiry), signature: fields.signature });
-    }
+      if (signing === undefined || signing.expiry !== expiry || due(signing)) return;
+      const message = signedMessage(laptop, expiry);
+      candidates.push({ laptop: i, line, lineId: `${laptop.serial} ${n}`, signing, message, signature: fields.signature });
+    });
   });
   return candidates;
+}
+
+function memo<K, V>(compute: (key: K) => V): (key: K) => V {
+  const known = new Map<K, V>();
+  return (key) => {
+    let value = known.get(key);
+    if (value === undefined && !known.has(key)) known.set(key, (value = compute(key)));
+    return value as V;
+  };
 }
 
 /** Each laptop's lease kept, or undefined where a new one must be signed. */
@@ -114,9 +127,9 @@ export function keptLeases(laptopCount: number, candidates: readonly KeepCandida
   const kept: (KeepCandidate | undefined)[] = new Array<KeepCandidate | undefined>(laptopCount).fill(undefined);
   const used = new Set<string>();
   candidates.forEach((candidate, i) => {
-    if (!verified[i] || kept[candidate.laptop] !== undefined || used.has(candidate.line)) return;
+    if (!verified[i] || kept[candidate.laptop] !== undefined || used.has(candidate.lineId)) return;
     kept[candidate.laptop] = candidate;
-    used.add(candidate.line);
+    used.add(candidate.lineId);
   });
   return kept;
 }

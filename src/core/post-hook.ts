@@ -14,11 +14,14 @@ export interface HookCall {
 export const HOOK_NAME = "inventario-leasegen-hook";
 
 /**
- * What the hook gets after a run that changed something under leases_dir (a school regenerated
- * or removed, the stolen lists rewritten); undefined after a run that changed nothing.
+ * What the hook gets after a run that changed something under leases_dir (a school file
+ * rewritten or removed, the stolen lists rewritten); undefined after a run that changed nothing.
+ * A school regenerated with every lease kept has the same file: there is nothing to push.
  */
 export function postHookCall(report: RunReport, leasesDir: string): HookCall | undefined {
-  const changed = report.schools.flatMap((school) => (school.status === "regenerated" ? [school.hostname] : [])).sort(byteOrder);
+  const changed = report.schools
+    .flatMap((school) => (school.status === "regenerated" && school.schoolFileWritten ? [school.hostname] : []))
+    .sort(byteOrder);
   const removed = [...report.removedSchools].sort(byteOrder);
   const stolenChanged = report.stolenChanged === true;
   if (changed.length === 0 && removed.length === 0 && !stolenChanged) return undefined;

@@ -14,6 +14,8 @@ export type SchoolOutcome =
       readonly kept: number;
       /** Laptop files written (the others kept their bytes, inode and time). */
       readonly laptopFiles: number;
+      /** Whether its by-school file was rewritten (it is only when one of its lines changed). */
+      readonly schoolFileWritten: boolean;
       readonly expiry: string;
       readonly ms: number;
     }

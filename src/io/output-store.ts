@@ -38,6 +38,7 @@ export interface CurrentSchoolFile {
 /** What a school's commit wrote, and its school file as it left it. */
 export interface CommittedSchool {
   readonly laptopFiles: number;
+  readonly schoolFileWritten: boolean;
   readonly schoolFile: FileStamp;
 }
 
@@ -145,7 +146,8 @@ export class OutputStore {
     }
     if (laptopFiles.size > 0) await this.writer.replaceFiles(laptopFiles);
     const text = schoolFileText(leases);
-    if (text !== previous.file?.text) {
+    const schoolFileWritten = text !== previous.file?.text;
+    if (schoolFileWritten) {
       await ensureDirectories([this.schoolFile(hostname)]);
       await replaceFile(this.schoolFile(hostname), text);
       await syncDirectory(this.schoolDir);
@@ -156,7 +158,7 @@ export class OutputStore {
     // The sweep sees the files as this run's commits left them.
     unreadable.delete(hostname);
     this.owned.add(hostname);
-    return { laptopFiles: laptopFiles.size, schoolFile: stamp };
+    return { laptopFiles: laptopFiles.size, schoolFileWritten, schoolFile: stamp };
   }
 
   /** Of these laptop files and the bytes they must hold, those that hold other bytes or are missing. */

@@ -198,13 +198,13 @@ export type InTurn = <T>(step: () => Promise<T>) => Promise<T>;
 export async function commitSchool(ctx: RunContext, school: RenewedSchool, inTurn: InTurn): Promise<SchoolOutcome> {
   const ms = (): number => Math.round(performance.now() - school.startedAt);
   const { hostname, reason, received, expiry } = school;
-  let laptopFiles: number;
+  let written: { laptopFiles: number; schoolFileWritten: boolean };
   try {
     await ctx.beforeChange();
     await ctx.state.markRegenerating(hostname);
     const previous = { file: school.current, trusted: school.trusted };
     const committed = await inTurn(() => ctx.outputs.commitSchool(hostname, school.leases, ctx.stolen, previous));
-    laptopFiles = committed.laptopFiles;
+    written = committed;
     const renewal = renewalRecord(ctx.policy.keyId, school.signings, committed.schoolFile);
     await ctx.state.writeSignedRecord({ hostname, expiry, regeneratedAt: ctx.now, laptops: school.laptops, renewal });
     await ctx.state.writeChecksum(hostname, school.checksum, oldestSigning(school.signings) ?? ctx.now);
@@ -213,7 +213,8 @@ export async function commitSchool(ctx: RunContext, school: RenewedSchool, inTur
     return failed(hostname, new SchoolError(hostname, `cannot write its files: ${describe(error)}`, { cause: error }), ms());
   }
   const { signed, kept } = school;
-  return { status: "regenerated", hostname, reason, laptops: received, signed, kept, laptopFiles, expiry, ms: ms() };
+  const { laptopFiles, schoolFileWritten } = written;
+  return { status: "regenerated", hostname, reason, laptops: received, signed, kept, laptopFiles, schoolFileWritten, expiry, ms: ms() };
 }
 
 function failed(hostname: string, error: unknown, ms: number): SchoolOutcome {

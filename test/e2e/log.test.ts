@@ -41,7 +41,7 @@ test("by default each event is one line: time, level, message, then its fields a
   assert.ok(
     lines.some((line) =>
       new RegExp(
-        `^\\S+ INFO  ${SCHOOL1}: regenerated \\(output missing\\): 7 laptops, 5 signed, 0 kept hostname=${SCHOOL1} reason="output missing" laptops=7 signed=5 kept=0 laptopFiles=4 expiry=\\d{8}T060000Z ms=\\d+ action=regenerated$`,
+        `^\\S+ INFO  ${SCHOOL1}: regenerated \\(output missing\\): 7 laptops, 5 signed, 0 kept hostname=${SCHOOL1} reason="output missing" laptops=7 signed=5 kept=0 laptopFiles=4 schoolFileWritten=true expiry=\\d{8}T060000Z ms=\\d+ action=regenerated$`,
       ).test(line),
     ),
     text,

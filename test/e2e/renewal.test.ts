@@ -103,19 +103,24 @@ test("a changed list keeps every good lease byte for byte and signs only the new
   assert.ok(dated >= before - 1000 && dated <= signedBy, `checksum dated ${new Date(dated).toISOString()}`);
 });
 
-test("a list change that changes no line writes no lease file; a shared laptop's file follows its lines", async () => {
+test("a list change that changes no line writes no lease file and calls no hook; a shared laptop's file follows its lines", async () => {
+  const called = join(demo.deployment.dir, "hook-called");
+  await demo.deployment.writeConfig({ post_hook: `touch ${called}` });
   await run();
+  await rm(called);
   const firstStamps = await stamps();
   laptopsOf(A).push(laptop(1)); // listed twice: the checksum changes, the leases do not
   await run();
   assert.equal((await lastLine(A))["msg"], `${A}: regenerated (list changed): 7 laptops, 0 signed, 6 kept`);
   assert.deepEqual(await stamps(), firstStamps, "not one file under leases_dir was written");
+  assert.equal(await stat(called).catch(() => undefined), undefined, "nothing to push: no hook");
 
   // B gives laptop 3 a new UUID: the shared laptop file changes with B's line, A's line stays in it.
   const a3 = (await schoolLeases(A)).get(SHARED.serial) as string;
   laptopsOf(B).splice(0, 1, { serial: SHARED.serial, uuid: laptop(30).uuid });
   await run();
   assert.equal((await lastLine(B))["msg"], `${B}: regenerated (list changed): 3 laptops, 1 signed, 2 kept`);
+  assert.ok(await stat(called), "B's file changed: the hook is called");
   const shared = await readFile(join(demo.deployment.leasesDir, laptopPath(SHARED.serial)), "latin1");
   assert.ok(shared.includes(a3));
   assert.equal((await stamps()).get(`by-school/${A}`), firstStamps.get(`by-school/${A}`));

@@ -5,7 +5,7 @@ import { exitCodeAfterFailedHook, postHookCall } from "../../src/core/post-hook.
 import type { RunReport, SchoolOutcome } from "../../src/core/report.js";
 import { ExitCode } from "../../src/errors.js";
 
-const regenerated = (hostname: string): SchoolOutcome => ({
+const regenerated = (hostname: string): SchoolOutcome & { status: "regenerated" } => ({
   status: "regenerated",
   hostname,
   reason: "list changed",
@@ -13,6 +13,7 @@ const regenerated = (hostname: string): SchoolOutcome => ({
   signed: 1,
   kept: 0,
   laptopFiles: 1,
+  schoolFileWritten: true,
   expiry: "20300101T000000Z",
   ms: 1,
 });
@@ -55,6 +56,12 @@ test("regenerated schools are the arguments, in byte order, and in the environme
       LEASEGEN_STOLEN_CHANGED: "0",
     },
   });
+});
+
+test("a school regenerated with every lease kept, its file unchanged, is not given to the hook", () => {
+  const unchanged: SchoolOutcome = { ...regenerated("s.c.org"), signed: 0, kept: 1, laptopFiles: 0, schoolFileWritten: false };
+  assert.equal(postHookCall(report([unchanged, upToDate]), "/l"), undefined);
+  assert.deepEqual(postHookCall(report([unchanged, regenerated("s.a.org")]), "/l")?.args, ["s.a.org"]);
 });
 
 test("a removed school alone, or rewritten stolen lists alone, call the hook with no arguments", () => {

@@ -31,6 +31,7 @@ test("each outcome counts a school, and a regenerated one its leases", () => {
     signed: 6,
     kept: 0,
     laptopFiles: 6,
+    schoolFileWritten: true,
     expiry: "x",
     ms: 1,
   });

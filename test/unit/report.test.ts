@@ -10,6 +10,7 @@ const done: SchoolOutcome = {
   signed: 2,
   kept: 1,
   laptopFiles: 2,
+  schoolFileWritten: true,
   expiry: "20300101T000000Z",
   ms: 5,
 };

@@ -20,6 +20,7 @@ const regenerated = (hostname: string): SchoolOutcome => ({
   signed: 2,
   kept: 1,
   laptopFiles: 2,
+  schoolFileWritten: true,
   expiry: "20301231T060000Z",
   ms: 5,
 });
