@@ -98,24 +98,11 @@ export class OutputStore {
   }
 
   /**
-   * A school file's text (by default as latin1, so no byte is lost), read without being led out
-   * of leases_dir: a symbolic link in its place is refused, not followed, and so is anything but a
-   * regular file (O_NONBLOCK: a FIFO there must not hang the reader). `name` is a hostname or a
-   * name read from by-school/ itself.
+   * A school file's text (by default as latin1, so no byte is lost), as readRegularFile reads it.
+   * `name` is a hostname or a name read from by-school/ itself.
    */
   async readSchoolFileText(name: string, encoding: BufferEncoding = "latin1"): Promise<string> {
-    const path = join(this.schoolDir, name);
-    const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(
-      (error: NodeJS.ErrnoException) => {
-        throw error.code === "ELOOP" ? new Error(`${path} is a symbolic link: not followed`) : error;
-      },
-    );
-    try {
-      if (!(await handle.stat()).isFile()) throw new Error(`${path} is not a regular file`);
-      return await handle.readFile(encoding);
-    } finally {
-      await handle.close();
-    }
+    return readRegularFile(join(this.schoolDir, name), encoding);
   }
 
   /** Only a stat: deciding that a school is up to date reads none of its leases. Undefined unless a regular file. */
@@ -161,11 +148,11 @@ export class OutputStore {
     return { laptopFiles: laptopFiles.size, schoolFileWritten, schoolFile: stamp };
   }
 
-  /** Of these laptop files and the bytes they must hold, those that hold other bytes or are missing. */
+  /** Of these laptop files and the bytes they must hold, those that hold other bytes, are missing or are not regular files. */
   private async differing(expected: ReadonlyMap<string, string>): Promise<Map<string, string>> {
     const differing = new Map<string, string>();
     await eachLimited([...expected], 32, async ([path, text]) => {
-      const onDisk = await readFile(path, "latin1").catch(() => undefined);
+      const onDisk = await readRegularFile(path, "latin1").catch(() => undefined);
       if (onDisk !== text) differing.set(path, text);
     });
     return differing;
@@ -341,6 +328,24 @@ export class OutputStore {
   /** Entries of by-school/ that may be school files (a link is refused when read), not our temporary files. */
   private async schoolFileNames(): Promise<string[]> {
     return (await listNames(this.schoolDir, "others")).filter((name) => !this.isOwnTemporary(name));
+  }
+}
+
+/**
+ * A file's text, read without being led out of leases_dir: a symbolic link in its place is refused,
+ * not followed, and so is anything but a regular file (O_NONBLOCK: a FIFO there must not hang the reader).
+ */
+async function readRegularFile(path: string, encoding: BufferEncoding): Promise<string> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(
+    (error: NodeJS.ErrnoException) => {
+      throw error.code === "ELOOP" ? new Error(`${path} is a symbolic link: not followed`) : error;
+    },
+  );
+  try {
+    if (!(await handle.stat()).isFile()) throw new Error(`${path} is not a regular file`);
+    return await handle.readFile(encoding);
+  } finally {
+    await handle.close();
   }
 }
 
