@@ -1,8 +1,11 @@
 // `make bench`: figures, not assertions (issue 5). Starts the test inventario in-process with a
 // synthetic deployment, makes a throwaway key, measures the machine's raw signing limit, then
 // runs the built bundle twice (a full regeneration on empty directories, then a run with nothing
-// changed), optionally a scaled deployment and the bios-crypto signer, and prints a table and,
-// as its last line, one JSON object. Exits non-zero only if a run fails or leaves files missing.
+// changed), then a run after 1% of the laptops changed (churn) and one with the clock moved past
+// stale_lease_threshold (every lease due, through libfaketime's faketime), optionally a scaled
+// deployment and the bios-crypto signer, and prints a table and, as its last line, one JSON
+// object. Exits non-zero only if a run fails, leaves files missing or signs other than it must.
+import { spawnSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, cpus, tmpdir } from "node:os";
@@ -10,7 +13,8 @@ import { dirname, join, resolve } from "node:path";
 import { laptop } from "../test/support/datasets.js";
 import { suggestedExpiry } from "../test/support/inventario-server.js";
 import { makeKeyPair } from "../test/support/keys.js";
-import { countOutputs, logLinesSince, logSize, makeBenchDeployment, type BenchDeployment } from "./deployment.js";
+import { churn, filesWritten, laptopFileStamps, listedPairs, type Churn } from "./churn.js";
+import { countOutputs, listedSerials, logLinesSince, logSize, makeBenchDeployment, type BenchDeployment } from "./deployment.js";
 import { measureLimit } from "./limit.js";
 import { combineLimits, limitFigures, limitRows, type Limits } from "./limits.js";
 import { liveChildren, runMeasured, type MeasuredRun } from "./measured-run.js";
@@ -88,7 +92,20 @@ interface Regeneration {
   readonly full: Measured;
   readonly noop: Measured;
   readonly verify: VerifyTiming;
+  readonly renewal?: Renewal | undefined;
 }
+
+/** The churn run and the every-lease-due run (issue 17). */
+interface Renewal {
+  readonly churn: Churn;
+  readonly churnRun: Measured;
+  readonly churnFilesWritten: number;
+  /** Undefined when faketime is not installed. */
+  readonly due: { readonly run: Measured; readonly leases: number; readonly offset: string } | undefined;
+}
+
+/** stale_lease_threshold's default, in days; the every-lease-due run moves the clock a day past it. */
+const STALE_DAYS = 7;
 
 /** A full regeneration on empty directories, then a run with nothing changed. */
 async function regenerate(
@@ -99,6 +116,7 @@ async function regenerate(
   size: { laptops: number; schools: number },
   extra: Record<string, string> = {},
   nodeArgs: readonly string[] = [],
+  withRenewal = false,
 ): Promise<Regeneration> {
   const dir = join(root, name);
   await mkdir(dir);
@@ -113,7 +131,8 @@ async function regenerate(
     progress(`${name}: ${noop.run.wallSeconds.toFixed(2)} s; now verify`);
     const verify = await measureVerify(deployment);
     if (verify.run.code !== 0) throw new BenchFailure(`${name} verify exited with ${verify.run.code}:\n${verify.run.stderr.trimEnd()}`);
-    return { deployment, full, noop, verify };
+    const renewal = withRenewal ? await measureRenewal(deployment, nodeArgs) : undefined;
+    return { deployment, full, noop, verify, renewal };
   } finally {
     cleanups.splice(cleanups.indexOf(closeServer), 1);
     await closeServer();
@@ -121,18 +140,51 @@ async function regenerate(
   }
 }
 
-async function measuredRun(deployment: BenchDeployment, label: string, nodeArgs: readonly string[]): Promise<Measured> {
+/**
+ * A day's churn (1% of the laptops, every school), then the clock moved past stale_lease_threshold:
+ * the first must sign just the new and changed laptops, the second every lease once.
+ */
+async function measureRenewal(deployment: BenchDeployment, nodeArgs: readonly string[]): Promise<Renewal> {
+  const name = deployment.name;
+  const before = await laptopFileStamps(deployment.leasesDir);
+  const changed = churn(deployment.server.dataset, 0.01, deployment.laptops);
+  const expected = changed.added + changed.changedUuid;
+  progress(`${name}: churn: ${changed.added} new laptops, ${changed.removed} gone, ${changed.changedUuid} with a new UUID`);
+  const churnRun = await measuredRun(deployment, "churn", nodeArgs);
+  const signed = churnRun.phases?.leasesSigned;
+  if (signed !== expected) throw new BenchFailure(`${name} churn run signed ${signed} leases, not the ${expected} new and changed laptops`);
+  const churnFilesWritten = filesWritten(before, await laptopFileStamps(deployment.leasesDir));
+  if (spawnSync("faketime", ["-f", "+0d", "true"]).status !== 0) {
+    progress(`${name}: faketime is not installed (packaging/install-test-deps.sh installs it): no every-lease-due run`);
+    return { churn: changed, churnRun, churnFilesWritten, due: undefined };
+  }
+  const offset = `+${STALE_DAYS + 1}d`;
+  progress(`${name}: ${churnRun.run.wallSeconds.toFixed(2)} s; now every lease due (faketime ${offset})`);
+  const due = await measuredRun(deployment, "due", nodeArgs, ["faketime", "-f", offset]);
+  const leases = listedPairs(deployment.server.dataset);
+  if (due.phases?.leasesSigned !== leases)
+    throw new BenchFailure(`${name} run with every lease due signed ${due.phases?.leasesSigned} leases, not each of the ${leases} once`);
+  return { churn: changed, churnRun, churnFilesWritten, due: { run: due, leases, offset } };
+}
+
+async function measuredRun(
+  deployment: BenchDeployment,
+  label: string,
+  nodeArgs: readonly string[],
+  wrapper: readonly string[] = [],
+): Promise<Measured> {
   const offset = await logSize(deployment);
-  const run = await runMeasured(["--config", deployment.configPath], join(deployment.dir, `probe-${label}.json`), nodeArgs);
+  const run = await runMeasured(["--config", deployment.configPath], join(deployment.dir, `probe-${label}.json`), nodeArgs, wrapper);
   const what = `${deployment.name} ${label} run`;
   if (run.code !== 0) {
     const how = run.signal ? `was killed by ${run.signal}` : `exited with ${run.code}`;
     throw new BenchFailure(`${what} ${how}${run.stderr ? `:\n${run.stderr.trimEnd()}` : ""}`);
   }
   const outputs = await countOutputs(deployment);
-  if (outputs.laptopFiles !== deployment.laptops || outputs.schoolFiles !== deployment.schools) {
+  const laptops = listedSerials(deployment);
+  if (outputs.laptopFiles !== laptops || outputs.schoolFiles !== deployment.schools) {
     throw new BenchFailure(
-      `${what}: ${outputs.laptopFiles} by-laptop files for ${deployment.laptops} laptops, ` +
+      `${what}: ${outputs.laptopFiles} by-laptop files for ${laptops} laptops, ` +
         `${outputs.schoolFiles} by-school files for ${deployment.schools} schools`,
     );
   }
@@ -212,12 +264,58 @@ function regenerationRows(regeneration: Regeneration, limits: Limits): Row[] {
     ],
     ["  cpu", cpuNote(verify.run)],
     ["  peak rss", mb(verify.run.peakRssMb)],
+    ...(regeneration.renewal ? renewalRows(regeneration.renewal, full.run.wallSeconds) : []),
   ];
+}
+
+function renewalRows(renewal: Renewal, fullSeconds: number): Row[] {
+  const { churn: changed, churnRun, due } = renewal;
+  const expected = changed.added + changed.changedUuid;
+  const ratio = churnRun.run.wallSeconds / fullSeconds;
+  const rows: Row[] = [
+    ["churn run (1% changed), wall", secs(churnRun.run.wallSeconds), `(${num(ratio, 3)} of the full regeneration; target <= 0.1)`],
+    ["  changed", `${changed.added} new, ${changed.removed} gone, ${changed.changedUuid} new UUID, spread over every school`],
+    ["  leases signed", String(churnRun.phases?.leasesSigned), `(the ${expected} new and changed laptops)`],
+    ["  laptop files written", String(renewal.churnFilesWritten), "(new inode or time)"],
+    ["  cpu", cpuNote(churnRun.run)],
+    ["  threads busy", threadsNote(churnRun.run, 8)],
+    ["  phases", describePhases(churnRun.phases)],
+    ["  outcome", describeOutcomes(churnRun.phases)],
+    ["  peak rss", mb(churnRun.run.peakRssMb)],
+  ];
+  if (due === undefined) return [...rows, ["every lease due", "skipped (faketime is not installed)"]];
+  return [
+    ...rows,
+    [
+      `every lease due (clock ${due.offset}), wall`,
+      secs(due.run.run.wallSeconds),
+      `(${num(due.run.run.wallSeconds / fullSeconds, 2)} of the full regeneration)`,
+    ],
+    ["  leases signed", String(due.run.phases?.leasesSigned), `(each of the ${due.leases} leases once)`],
+    // Under faketime the polled process is faketime's: only the program's own probe is shown.
+    ["  cpu", due.run.run.cpuSeconds === undefined ? "-" : secs(due.run.run.cpuSeconds)],
+    ["  peak rss", mb(due.run.run.peakRssMb)],
+  ];
+}
+
+/** The churn figures of the JSON line. */
+function renewalFigures(renewal: Renewal | undefined, fullSeconds: number): Record<string, number | null> {
+  if (renewal === undefined) return {};
+  const { churnRun, due } = renewal;
+  return {
+    churn_s: fixed(churnRun.run.wallSeconds, 3),
+    churn_signed: churnRun.phases?.leasesSigned ?? null,
+    churn_laptop_files_written: renewal.churnFilesWritten,
+    churn_ratio: fixed(churnRun.run.wallSeconds / fullSeconds, 3),
+    due_s: due ? fixed(due.run.run.wallSeconds, 3) : null,
+    due_signed: due?.run.phases?.leasesSigned ?? null,
+  };
 }
 
 function printReport(settings: Settings, limits: Limits, base: Regeneration, scaled?: Regeneration, bios?: Regeneration): void {
   const leasesPerSecond = base.deployment.laptops / base.full.run.wallSeconds;
-  const peakRss = Math.max(base.full.run.peakRssMb, base.noop.run.peakRssMb);
+  const renewalRuns = base.renewal ? [base.renewal.churnRun, ...(base.renewal.due ? [base.renewal.due.run] : [])] : [];
+  const peakRss = Math.max(...[base.full, base.noop, ...renewalRuns].map((measured) => measured.run.peakRssMb));
   const rows: Row[] = [
     ["machine", `${cpus().length} cpus, availableParallelism ${availableParallelism()}, node ${process.version}`],
     ...(settings.cores
@@ -232,7 +330,16 @@ function printReport(settings: Settings, limits: Limits, base: Regeneration, sca
     ["", ""],
     ...limitRows(limits, leasesPerSecond),
     ["noop_s", num(base.noop.run.wallSeconds, 3), "target <= 1.5"],
-    ["peak_rss_mb", num(peakRss), "target <= 150"],
+    ["peak_rss_mb", num(peakRss), "target <= 150 (every run of the program: full, nothing changed, churn, every lease due)"],
+    ...(base.renewal
+      ? ([
+          [
+            "churn_ratio",
+            num(base.renewal.churnRun.run.wallSeconds / base.full.run.wallSeconds, 3),
+            "target <= 0.1 (churn run / full regeneration)",
+          ],
+        ] as Row[])
+      : []),
     ["verify_s", num(base.verify.run.wallSeconds, 3), `target <= read_files_s + 1 (read_files_s ${num(base.verify.readSeconds, 3)})`],
     ["", ""],
     [`${base.deployment.laptops} laptops / ${base.deployment.schools} schools`, ""],
@@ -269,6 +376,7 @@ function printReport(settings: Settings, limits: Limits, base: Regeneration, sca
     peak_rss_mb: fixed(peakRss, 1),
     verify_s: fixed(base.verify.run.wallSeconds, 3),
     read_files_s: fixed(base.verify.readSeconds, 3),
+    ...renewalFigures(base.renewal, base.full.run.wallSeconds),
   };
   console.log(JSON.stringify(figures));
 }
@@ -288,7 +396,7 @@ async function bench(settings: Settings): Promise<void> {
   const size = { laptops: settings.laptops, schools: settings.schools };
   const cores = settings.cores ? ["--require", join(__dirname, "cores-preload.js")] : [];
   const profile = settings.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${settings.cpuProfDir}`] : [];
-  const base = await regenerate(settings, root, "base", keyPath, size, {}, [...cores, ...profile]);
+  const base = await regenerate(settings, root, "base", keyPath, size, {}, [...cores, ...profile], true);
   const bigger = { laptops: Math.round(settings.laptops * settings.scale), schools: Math.round(settings.schools * settings.scale) };
   const scaled = settings.scale > 1 ? await regenerate(settings, root, `scale-x${settings.scale}`, keyPath, bigger, {}, cores) : undefined;
   const biosExtra = { signer: "bios-crypto", bios_crypto_path: settings.biosCryptoPath ?? "" };

@@ -13,7 +13,7 @@ export interface BenchDeployment {
   readonly stateDir: string;
   readonly server: TestInventario;
   readonly schools: number;
-  /** Distinct serials inventario lists: the number of by-laptop files a run must leave. */
+  /** Distinct serials inventario lists at first (the churn step changes them: listedSerials). */
   readonly laptops: number;
 }
 
@@ -61,6 +61,13 @@ export async function makeBenchDeployment(
 export interface OutputCount {
   readonly laptopFiles: number;
   readonly schoolFiles: number;
+}
+
+/** Distinct serials inventario lists now: the by-laptop files a run must leave. */
+export function listedSerials(deployment: BenchDeployment): number {
+  const serials = new Set<string>();
+  for (const school of deployment.server.dataset.schools.values()) for (const laptop of school.laptops) serials.add(laptop.serial);
+  return serials.size;
 }
 
 export async function countOutputs(deployment: BenchDeployment): Promise<OutputCount> {

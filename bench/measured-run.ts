@@ -48,14 +48,24 @@ export interface MeasuredRun {
 /** Children still running, so that an interrupted bench can stop them. */
 export const liveChildren = new Set<ChildProcess>();
 
-export async function runMeasured(args: readonly string[], probeFile: string, nodeArgs: readonly string[] = []): Promise<MeasuredRun> {
+/**
+ * `wrapper` is a command that starts node (`faketime -f +8d`): its own process is then the one
+ * polled, so only the probe's figures (peak RSS, CPU of the whole program) are the program's.
+ */
+export async function runMeasured(
+  args: readonly string[],
+  probeFile: string,
+  nodeArgs: readonly string[] = [],
+  wrapper: readonly string[] = [],
+): Promise<MeasuredRun> {
   await rm(probeFile, { force: true });
   const env = { ...process.env, LEASEGEN_BENCH_PROBE_FILE: probeFile };
   const machineBefore = readMachine();
   const spawnedAt = Date.now();
   const started = performance.now();
   const launched = [launcherNodeOption(readFileSync(LAUNCHER, "utf8")), ...nodeArgs, "--require", PROBE, BUNDLE];
-  const child = spawn(process.execPath, [...launched, ...args], { env, stdio: ["ignore", "ignore", "pipe"] });
+  const [command, ...commandArgs] = [...wrapper, process.execPath, ...launched, ...args] as [string, ...string[]];
+  const child = spawn(command, commandArgs, { env, stdio: ["ignore", "ignore", "pipe"] });
   liveChildren.add(child);
   let polledKb = 0;
   const threadCpu = new Map<string, number>();

@@ -1,7 +1,8 @@
 #!/bin/sh
 # packaging/install-test-deps.sh — the system tools `make check` needs besides Node.js and npm
 # (the RPM tests build, lint, query and unpack the package, and run its launcher as root; the
-# alert rules' tests run promtool).
+# alert rules' tests run promtool; the renewal tests and `make bench` move the program's clock
+# with libfaketime's faketime).
 #
 # Run by `make check` before anything else, and by .ci/run. When every tool is there it does
 # nothing. When some are missing: as root, it installs their packages (apt-get on Debian/Ubuntu,
@@ -29,6 +30,7 @@ getent       libc-bin     glibc-common
 useradd      passwd       shadow-utils
 userdel      passwd       shadow-utils
 promtool     promtool|prometheus /usr/bin/promtool
+faketime     faketime     libfaketime
 '
 
 die() {

@@ -24,6 +24,7 @@ import { recordRun, recordRunStart } from "../run/record-run.js";
 import { run } from "../run/run.js";
 import { BiosCryptoSigner } from "../signers/bios-crypto-signer.js";
 import { loadLeaseKey, type LeaseKey } from "../signers/lease-key.js";
+import { LeaseVerifier } from "../signers/lease-verifier.js";
 import { NativeSigner } from "../signers/native-signer.js";
 import type { Signer } from "../signers/signer.js";
 import { configPathOf, hostArguments, type CommandContext, type CommandIo } from "./command.js";
@@ -39,7 +40,7 @@ export interface RunOptions {
 export function registerRun(program: Command, ctx: CommandContext): void {
   program
     .argument("[hosts]", "comma-separated school hostnames to limit the run to (the school list is then not fetched)")
-    .option("-f, --force", "regenerate even schools that are up to date, and apply held shrinks", false)
+    .option("-f, --force", "regenerate even schools that are up to date, signing every lease again, and apply held shrinks", false)
     .option("-n, --dry-run", "fetch and report what would be done; write nothing", false)
     .addHelpText(
       "after",
@@ -204,10 +205,16 @@ async function runWithConfig({ config, cli, state, log, now, progress, bundleFil
     log.warn({}, `warning: ${config.signingKeyPath}.private can be read by other users; ${fix}`, true);
   }
   const extraCa = config.caFile === undefined ? undefined : await readCaFile(config.caFile);
-  // A dry run signs nothing: the native signer starts no worker and touches no file until asked.
-  const signer = cli.dryRun ? new NativeSigner(key, bundleFile, 1) : await makeSigner(config, key, state, log, bundleFile);
-  // Writer threads start with the first school to write: a run with nothing to do starts none.
+  // A dry run signs nothing: the native signer starts no worker and touches no file until asked
+  // (it checks the leases a regeneration would keep).
+  const signer = cli.dryRun
+    ? new NativeSigner(key, bundleFile, availableParallelism())
+    : await makeSigner(config, key, state, log, bundleFile);
+  // Writer threads start with the first school to write many files, signing threads with the
+  // first lease to sign or keep: a run with nothing to do starts none. The bios-crypto signer has
+  // no threads: the leases to keep are checked on threads of their own.
   const writer = new ThreadedFileWriter(bundleFile, writerThreads(availableParallelism()));
+  const verifier = signer instanceof NativeSigner ? signer : new LeaseVerifier(key, bundleFile, availableParallelism());
   const inventario = new InventarioClient({
     site: config.site,
     user: config.user,
@@ -220,15 +227,15 @@ async function runWithConfig({ config, cli, state, log, now, progress, bundleFil
   const stopSigning = (): void => void signer.close();
   stop.addEventListener("abort", stopSigning, { once: true });
   try {
-    const policy = { force: cli.force, staleSeconds: config.staleSeconds, maxShrinkPercent: config.maxShrinkPercent };
+    const policy = { force: cli.force, staleSeconds: config.staleSeconds, maxShrinkPercent: config.maxShrinkPercent, keyId: key.keyId };
     const outputs = new OutputStore(config.leasesDir, await state.ownedSchools(), writer);
     const onProgress = progress && ((p: RunProgress) => progress.update(p));
-    const deps = { inventario, signer, outputs, state, log, now, onProgress, stop };
+    const deps = { inventario, signer, verifier, outputs, state, log, now, onProgress, stop };
     return await run(deps, { policy, dryRun: cli.dryRun, hostnames: cli.hostnames });
   } finally {
     stop.removeEventListener("abort", stopSigning);
     inventario.close();
-    await Promise.all([signer.close(), writer.close()]);
+    await Promise.all([signer.close(), writer.close(), verifier === signer ? undefined : verifier.close()]);
   }
 }
 
@@ -302,9 +309,10 @@ function fileKind(info: Stats): string | undefined {
 function printPlans(report: RunReport, io: CommandIo): void {
   io.out(`${summaryLine(report)}\n`);
   for (const school of report.schools) {
-    if (school.status === "would regenerate")
-      io.out(`${school.hostname}: would regenerate (${school.reason}), ${school.laptops} laptops, expiry ${school.expiry}\n`);
-    else if (school.status === "up to date") io.out(`${school.hostname}: up to date, ${school.laptops} laptops\n`);
+    if (school.status === "would regenerate") {
+      const counts = `would sign ${school.signed} and keep ${school.kept}`;
+      io.out(`${school.hostname}: would regenerate (${school.reason}), ${school.laptops} laptops, expiry ${school.expiry}: ${counts}\n`);
+    } else if (school.status === "up to date") io.out(`${school.hostname}: up to date, ${school.laptops} laptops\n`);
     else if (school.status === "failed") io.out(`${school.hostname}: failed: ${school.error}\n`);
   }
   for (const hostname of report.removedSchools) io.out(`${hostname}: would be removed (no longer listed)\n`);

@@ -4,6 +4,8 @@
 // outcomes and the runs, which are then unknown rather than guessed.
 import { byteOrder, expiryTime, type Hostname } from "./domain.js";
 import { leaseExpiries } from "./lease.js";
+import { nextDueAt, type Signing } from "./lease-renewal.js";
+import { sameStamp, type FileStamp } from "./signed-record.js";
 import type { LastRun, OtherFailure, RecordedOutcome, RunRecord, SchoolRecord } from "./run-record.js";
 
 /** The expiry that means "never" (SPEC §3): it puts no date on a school. */
@@ -42,8 +44,12 @@ export interface SchoolOnDisk {
   readonly leases?: LeaseSummary | undefined;
   /** Its by-school file exists but cannot be read (a Problem names it). */
   readonly unreadable?: boolean | undefined;
-  /** Its checksum file's time: written last at each regeneration, by this program and the Ruby one. */
+  /** Its checksum file's time: written last at each regeneration, by this program and the Ruby one; since issue 17, when its oldest lease was signed. */
   readonly lastSignedAt?: Date | undefined;
+  /** Its by-school file's size and time. */
+  readonly schoolFile?: FileStamp | undefined;
+  /** From its signed record: when its leases were signed, and the school file the run wrote; undefined without one. */
+  readonly renewal?: { readonly signings: readonly Signing[]; readonly schoolFile: FileStamp } | undefined;
 }
 
 /** A file that could not be read, and why. */
@@ -73,8 +79,10 @@ export interface SchoolStatus {
   readonly unreadable?: boolean | undefined;
   readonly daysLeft?: number | undefined;
   readonly lastSignedAt?: Date | undefined;
-  /** When a run will re-sign it even if nothing changed; undefined when unknown (the next run will). */
+  /** When the Ruby program's rule would re-sign it: last signed plus stale_lease_threshold; undefined when unknown. */
   readonly staleAt?: Date | undefined;
+  /** When a run will next sign one of its leases though nothing changed; undefined when unknown (the next run checks them). */
+  readonly nextDueAt?: Date | undefined;
   /** Whether inventario listed it at the last run over every school; undefined if unknown. */
   readonly listed?: boolean | undefined;
   readonly last?: SchoolRecord | undefined;
@@ -116,6 +124,7 @@ export function deploymentStatus(input: StatusInput): DeploymentStatus {
       ...school,
       daysLeft: expiry && (expiry.getTime() - now.getTime()) / DAY_MS,
       staleAt,
+      nextDueAt: nextDueOf(school, staleAt, input.staleSeconds),
       listed: listed?.has(school.hostname),
       last: record?.schools.get(school.hostname),
     };
@@ -143,6 +152,18 @@ export function deploymentStatus(input: StatusInput): DeploymentStatus {
     runStartedAt: input.runStartedAt,
     problems: input.problems,
   };
+}
+
+/**
+ * A school is due when one of its leases is (issue 17), or when the Ruby program's rule says so;
+ * unknown (the next run checks its leases) without a signed record of when they were signed, or
+ * when its school file is not the one the run wrote.
+ */
+function nextDueOf(school: SchoolOnDisk, staleAt: Date | undefined, staleSeconds: number): Date | undefined {
+  const renewal = school.renewal;
+  if (renewal === undefined || staleAt === undefined || !sameStamp(renewal.schoolFile, school.schoolFile)) return undefined;
+  const leases = nextDueAt(renewal.signings, staleSeconds);
+  return leases === undefined || staleAt < leases ? staleAt : leases;
 }
 
 /** A school asked about by name that nothing here knows: no lease file, no checksum, no recorded outcome. */

@@ -150,7 +150,19 @@ export interface Laptop {
   readonly uuid: Uuid;
 }
 
-/** Byte-order comparison, the order canonical JSON and the checksum use. */
+/**
+ * Byte-order comparison of the UTF-8 encodings, the order canonical JSON and the checksum use.
+ * UTF-16 code units below the surrogates order as UTF-8 bytes do, so only a difference at or
+ * above U+D800 encodes the strings (sorting a school's serials compared thousands of them).
+ */
 export function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i += 1) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x < 0xd800 && y < 0xd800) return x - y;
+    return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+  }
+  return a.length - b.length;
 }

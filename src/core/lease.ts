@@ -66,6 +66,8 @@ export function leaseExpiry(line: string): Expiry | undefined {
  * laptop uses the line that verifies.
  */
 export function serialLeaseText(lines: readonly string[]): string {
+  // Most serials have one line: no set, sort and join for them (a school has hundreds).
+  if (lines.length === 1) return lines[0] as string;
   return [...new Set(lines)].sort().join("");
 }
 

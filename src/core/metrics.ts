@@ -24,6 +24,10 @@ export function metricFamilies(status: DeploymentStatus): MetricFamily[] {
     return expiry ? [{ labels: { hostname: school.hostname }, value: seconds(expiry) }] : [];
   });
   const earliest = expiries.length > 0 ? Math.min(...expiries.map((sample) => sample.value)) : undefined;
+  const dues = status.schools.flatMap((school) =>
+    school.nextDueAt ? [{ labels: { hostname: school.hostname }, value: seconds(school.nextDueAt) }] : [],
+  );
+  const firstDue = dues.length > 0 ? Math.min(...dues.map((sample) => sample.value)) : undefined;
   return [
     gauge("leasegen_last_run_timestamp_seconds", "When the last run ended (Unix time).", one(run && seconds(run.finishedAt))),
     gauge(
@@ -61,6 +65,16 @@ export function metricFamilies(status: DeploymentStatus): MetricFamily[] {
     ),
     gauge("leasegen_earliest_lease_expiry_timestamp_seconds", "The earliest lease expiry of all schools (Unix time).", one(earliest)),
     gauge("leasegen_school_earliest_lease_expiry_timestamp_seconds", "Each school's earliest lease expiry (Unix time).", expiries),
+    gauge(
+      "leasegen_next_lease_due_timestamp_seconds",
+      "When a run will next sign a lease of any school though nothing changed (Unix time).",
+      one(firstDue),
+    ),
+    gauge(
+      "leasegen_school_next_lease_due_timestamp_seconds",
+      "When a run will next sign one of each school's leases though nothing changed (Unix time; left out when the next run checks them).",
+      dues,
+    ),
   ];
 }
 

@@ -25,9 +25,11 @@ export const CHANGED_FILE_VARIABLE = "LEASEGEN_CHANGED_SCHOOLS_FILE";
 export const REMOVED_FILE_VARIABLE = "LEASEGEN_REMOVED_SCHOOLS_FILE";
 
 /**
- * What the hook gets after a run that changed something under leases_dir (a school regenerated,
- * given laptops while held, or removed; the stolen lists rewritten); undefined after a run that
- * changed nothing.
+/**
+ * What the hook gets after a run that changed something under leases_dir (a school file
+ * rewritten, laptops added to a held school, a school removed; the stolen lists rewritten);
+ * undefined after a run that changed nothing. A school regenerated with every lease kept has the
+ * same file: there is nothing to push.
  */
 export function postHookCall(report: RunReport, leasesDir: string): HookCall | undefined {
   const changed = report.schools.flatMap((school) => (schoolChanged(school) ? [school.hostname] : [])).sort(byteOrder);

@@ -1,6 +1,7 @@
 // What a run did, school by school, and the exit status that follows (SPEC §7).
 import type { RegenerateReason } from "./school-plan.js";
 import { ExitCode } from "../errors.js";
+import { nameInMessage } from "./log-line.js";
 
 export type SchoolOutcome =
   | {
@@ -8,7 +9,14 @@ export type SchoolOutcome =
       readonly hostname: string;
       readonly reason: RegenerateReason;
       readonly laptops: number;
+      /** New leases. */
       readonly signed: number;
+      /** Leases kept byte for byte from the school's file. */
+      readonly kept: number;
+      /** Laptop files written (the others kept their bytes, inode and time). */
+      readonly laptopFiles: number;
+      /** Whether its by-school file was rewritten (it is only when one of its lines changed). */
+      readonly schoolFileWritten: boolean;
       readonly expiry: string;
       readonly ms: number;
     }
@@ -17,6 +25,9 @@ export type SchoolOutcome =
       readonly hostname: string;
       readonly reason: RegenerateReason;
       readonly laptops: number;
+      /** Leases that would be signed, and kept. */
+      readonly signed: number;
+      readonly kept: number;
       readonly expiry: string;
       readonly ms: number;
     }
@@ -57,6 +68,15 @@ export interface RunReport {
   readonly seconds: number;
 }
 
+/** A school's log line: `a.example: regenerated (list changed): 812 laptops, 3 signed, 809 kept`. */
+export function outcomeMessage(outcome: SchoolOutcome): string {
+  if (outcome.status === "failed") return outcome.error;
+  const name = nameInMessage(outcome.hostname);
+  if (outcome.status === "up to date") return `${name}: up to date`;
+  const counts = `${outcome.laptops} laptops, ${outcome.signed} signed, ${outcome.kept} kept`;
+  return `${name}: ${outcome.status} (${outcome.reason}): ${counts}`;
+}
+
 export interface Summary {
   readonly regenerated: number;
   readonly upToDate: number;
@@ -89,9 +109,9 @@ export function signedBy(school: SchoolOutcome): number {
   return school.status === "regenerated" || school.status === "failed" ? (school.signed ?? 0) : 0;
 }
 
-/** Whether a school's files changed in the run: regenerated, or held with laptops added. */
+/** Whether a school's file changed in the run: rewritten when regenerated, or held with laptops added. */
 export function schoolChanged(school: SchoolOutcome): boolean {
-  return signedBy(school) > 0 || school.status === "regenerated";
+  return school.status === "regenerated" ? school.schoolFileWritten : school.status === "failed" && (school.signed ?? 0) > 0;
 }
 
 export function summaryLine(report: RunReport): string {

@@ -1,5 +1,9 @@
 // Decides what to do with one school (SPEC §5), from values only: no disk, no clock, no network.
 import { byteOrder, type Serial } from "./domain.js";
+import { CLOCK_SKEW_SECONDS, isLeaseDue, type Signing } from "./lease-renewal.js";
+import { sameStamp, type FileStamp } from "./signed-record.js";
+
+export { CLOCK_SKEW_SECONDS } from "./lease-renewal.js";
 
 export interface Policy {
   /** Regenerate even when up to date, and let a shrink through. */
@@ -8,6 +12,8 @@ export interface Policy {
   readonly staleSeconds: number;
   /** A school losing more than this share (percent) of its laptops is held; 100 disables. */
   readonly maxShrinkPercent: number;
+  /** The configured key's id: a lease signed with another key is due. */
+  readonly keyId: string;
 }
 
 /** What a school looks like in inventario now. */
@@ -26,6 +32,8 @@ export interface ReceivedSchool {
 /** What the previous run left for the school. */
 export interface PreviousOutput {
   readonly schoolFileExists: boolean;
+  /** The by-school file's size and time, from a stat; undefined when not known. */
+  readonly schoolFile?: FileStamp | undefined;
   /** From `<hostname>.checksum`; undefined if missing or unreadable. */
   readonly checksum?: string | undefined;
   readonly checksumWrittenAt?: Date | undefined;
@@ -33,6 +41,15 @@ export interface PreviousOutput {
   readonly serials?: ReadonlySet<string> | undefined;
   /** Of those, the ones added while the school was held (its signed record says): not counted as its own yet. */
   readonly heldAdded?: ReadonlySet<string> | undefined;
+  /** From the signed record: when and with what key its leases were signed, and the school file it wrote; undefined without one. */
+  readonly renewal?: PreviousRenewal | undefined;
+}
+
+export interface PreviousRenewal {
+  readonly keyId: string;
+  /** The signings of the school's leases. */
+  readonly signings: readonly Signing[];
+  readonly schoolFile: FileStamp;
 }
 
 export type RegenerateReason =
@@ -43,10 +60,15 @@ export type RegenerateReason =
   | "stolen laptop listed"
   | "laptop no longer stolen"
   | "stale"
-  | "state from the future";
+  | "state from the future"
+  | "interrupted"
+  | "no record"
+  | "output damaged"
+  | "key changed"
+  | "lease due";
 
-/** A checksum file dated later than this is from a clock that was ahead, not from a run. */
-export const CLOCK_SKEW_SECONDS = 300;
+/** The time a school's checksum file is dated back to while its files change (a commit that has not finished). */
+export const INTERRUPTED_AT = new Date(0);
 
 /**
  * A school whose list would remove more than max_shrink_percent of its laptops at once: the
@@ -90,11 +112,33 @@ function regenerateReason(received: ReceivedSchool, previous: PreviousOutput, po
   if (stolenStillOut) return "stolen laptop listed";
   const reinstatedMissing = received.reinstated.some((serial) => !(previous.serials?.has(serial) ?? false));
   if (reinstatedMissing) return "laptop no longer stolen";
+  if (previous.checksumWrittenAt.getTime() === INTERRUPTED_AT.getTime()) return "interrupted";
   const ageSeconds = (now.getTime() - previous.checksumWrittenAt.getTime()) / 1000;
   // Otherwise a file dated 2030 would keep the school "up to date" while its leases expire.
   if (ageSeconds < -CLOCK_SKEW_SECONDS) return "state from the future";
   if (ageSeconds >= policy.staleSeconds) return "stale";
+  return renewalReason(previous, policy, now);
+}
+
+/** The leases' own reasons (issue 17), from the signed record: none of the school's files is read. */
+function renewalReason(previous: PreviousOutput, policy: Policy, now: Date): RegenerateReason | undefined {
+  const renewal = previous.renewal;
+  // The Ruby program's state, or a record older than these rules: its leases are checked once.
+  if (renewal === undefined) return "no record";
+  if (!sameStamp(renewal.schoolFile, previous.schoolFile)) return "output damaged";
+  if (renewal.keyId !== policy.keyId) return "key changed";
+  if (renewal.signings.some((signing) => isLeaseDue(signing, policy.staleSeconds, now))) return "lease due";
   return undefined;
+}
+
+/**
+ * Whether the laptop files are known to hold the school file's lines: the last commit finished
+ * (its checksum file is not dated back) and its school file is as it left it. Otherwise a
+ * regeneration reads the laptop files whose lines it keeps, and rewrites those that differ.
+ */
+export function lastCommitComplete(previous: PreviousOutput): boolean {
+  const finished = previous.checksumWrittenAt !== undefined && previous.checksumWrittenAt.getTime() !== INTERRUPTED_AT.getTime();
+  return finished && sameStamp(previous.renewal?.schoolFile, previous.schoolFile);
 }
 
 /**

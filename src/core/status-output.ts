@@ -51,19 +51,19 @@ function schoolRow(school: SchoolStatus, now: Date): string[] {
   const { leases, daysLeft } = school;
   const expiry = leases?.earliestExpiry;
   const days = daysLeft === undefined ? "-" : daysLeft < 0 ? "expired" : daysLeft.toFixed(1);
-  const staleAt = school.staleAt === undefined || school.staleAt <= now ? "next run" : shortTime(school.staleAt);
+  const nextDue = school.nextDueAt === undefined || school.nextDueAt <= now ? "next run" : shortTime(school.nextDueAt);
   return [
     school.hostname,
     leases === undefined ? "-" : String(leases.laptops),
     school.unreadable ? "unreadable" : leases === undefined ? "no lease file" : expiry === undefined ? "-" : shortTime(expiry),
     days,
     school.lastSignedAt === undefined ? "unknown" : shortTime(school.lastSignedAt),
-    leases === undefined ? "-" : staleAt,
+    leases === undefined ? "-" : nextDue,
     outcomeText(school.hostname, school.last, school.listed),
   ];
 }
 
-const HEADER = ["SCHOOL", "LAPTOPS", "EARLIEST EXPIRY", "DAYS LEFT", "LAST SIGNED", "STALE AT", "LAST OUTCOME"];
+const HEADER = ["SCHOOL", "LAPTOPS", "EARLIEST EXPIRY", "DAYS LEFT", "LAST SIGNED", "NEXT DUE", "LAST OUTCOME"];
 const RIGHT_ALIGNED = new Set([1, 3]);
 
 function table(rows: readonly string[][]): string {
@@ -148,6 +148,7 @@ export function statusDocument(status: DeploymentStatus): object {
       daysLeft: school.daysLeft === undefined ? null : Math.round(school.daysLeft * 100) / 100,
       lastSignedAt: iso(school.lastSignedAt),
       staleAt: iso(school.staleAt),
+      nextDueAt: iso(school.nextDueAt),
       listed: school.listed ?? null,
       lastOutcome: schoolRecordDocument(school.last),
     })),

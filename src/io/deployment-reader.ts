@@ -8,6 +8,7 @@ import type { Config } from "../core/config.js";
 import { deploymentStatus, summarizeLeases, type DeploymentStatus, type Problem, type SchoolOnDisk } from "../core/deployment-status.js";
 import { byteOrder, type Hostname } from "../core/domain.js";
 import type { RunRecord } from "../core/run-record.js";
+import { recordedSignings, type SignedRecord } from "../core/signed-record.js";
 import { describe } from "../errors.js";
 import { eachLimited } from "./each-limited.js";
 import { lockHolder } from "./lock.js";
@@ -30,8 +31,14 @@ export async function readDeploymentStatus(config: Config, now: Date, options: R
   const hostnames = options.only ?? (await allHostnames(outputs, owned, record, problems));
   const schools: SchoolOnDisk[] = [];
   await eachLimited(hostnames, 16, async (hostname) => {
-    const [leases, checksum] = await Promise.all([readLeases(outputs, hostname, problems), state.readChecksum(hostname)]);
-    schools.push({ hostname, ...leases, lastSignedAt: checksum?.writtenAt });
+    const [leases, checksum, schoolFile, record] = await Promise.all([
+      readLeases(outputs, hostname, problems),
+      state.readChecksum(hostname),
+      outputs.schoolFileStamp(hostname),
+      readSignedRecord(state, hostname, problems),
+    ]);
+    const renewal = record?.renewal && { signings: recordedSignings(record), schoolFile: record.renewal.schoolFile };
+    schools.push({ hostname, ...leases, lastSignedAt: checksum?.writtenAt, schoolFile, renewal });
   });
   const changedAt = await outputs.stolenListChangedAt();
   const stolen = changedAt && { laptops: (await outputs.readPreviousStolen())?.size ?? 0, changedAt };
@@ -40,6 +47,16 @@ export async function readDeploymentStatus(config: Config, now: Date, options: R
   const only = options.only && new Set(options.only);
   const run = { runInProgress: holder !== undefined, runStartedAt: holder?.since };
   return deploymentStatus({ now, staleSeconds: config.staleSeconds, schools, record, stolen, ...run, problems, only });
+}
+
+/** A school's signed record (when its leases were signed); undefined when there is none, or it is damaged (a Problem). */
+async function readSignedRecord(state: StateStore, hostname: Hostname, problems: Problem[]): Promise<SignedRecord | undefined> {
+  try {
+    return await state.readSignedRecord(hostname);
+  } catch (error) {
+    problems.push(problemOf(state.signedRecordFile(hostname), error));
+    return undefined;
+  }
 }
 
 async function readRecord(state: StateStore, problems: Problem[]): Promise<RunRecord | undefined> {

@@ -34,16 +34,22 @@ export function writerThreads(cores: number): number {
 export class ThreadedFileWriter implements FileWriter {
   private readonly pool: WorkerPool<FileEntries, number>;
 
-  /** `bundleFile` is the program's own bundle, which becomes a writer when started as a worker. */
+  /**
+   * `bundleFile` is the program's own bundle, which becomes a writer when started as a worker.
+   * Fewer files than `fewFiles` are written from this thread: a school that changed by a laptop
+   * or two (most, on most days) starts no thread, which costs more than it saves.
+   */
   constructor(
     bundleFile: string,
     private readonly threads: number,
+    private readonly fewFiles = BATCH,
   ) {
     const workerData: WriteWorkerSetup = { role: WRITE_WORKER_ROLE };
     this.pool = new WorkerPool(bundleFile, workerData, threads, WORKER_HEAP, "file writer closed");
   }
 
   replaceFiles(files: ReadonlyMap<string, string>): Promise<void> {
+    if (files.size < this.fewFiles) return inThreadWriter.replaceFiles(files);
     return replaceDurably(files, (entries) => this.replaceOnThreads(entries));
   }
 

@@ -6,15 +6,16 @@
 // the files of one school are written, revoked and removed with the others' lines kept. Several
 // configurations may share one leases_dir (the lock covers it): each run deletes only what it owns
 // (the schools its state_dir has a checksum for) and leaves every other file under by-school/.
-import { constants, type Dirent } from "node:fs";
+import { constants, type Dirent, type Stats } from "node:fs";
 import { lstat, open, readFile, readdir, rm, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { readSchoolFile, schoolFileText } from "../core/canonical-json.js";
 import { parseHostname, parseSerial, type Hostname, type Serial } from "../core/domain.js";
+import { laptopFileChanges } from "../core/laptop-file-changes.js";
 import { mergeLeaseTexts } from "../core/lease.js";
 import { nameInMessage } from "../core/log-line.js";
 import { SchoolListing } from "../core/school-listing.js";
-import { schoolFileDigest } from "../core/signed-record.js";
+import { schoolFileDigest, type FileStamp } from "../core/signed-record.js";
 import { readStolenListText, stolenCsvText, stolenListText, type StolenLaptop } from "../core/stolen-list.js";
 import { ensureDirectories, replaceFile, syncDirectory } from "./atomic-file.js";
 import { inThreadWriter, type FileWriter } from "./file-writer.js";
@@ -38,11 +39,33 @@ export interface SchoolFileState {
 
 const STOLEN_FILES = ["stolen.csv", "stolen.list"];
 
-/** What the school files list, which of them could not be read, and which read as school files. */
+/** A school's file as read before its regeneration. */
+export interface CurrentSchoolFile {
+  readonly text: string;
+  readonly leases: ReadonlyMap<string, string>;
+}
+
+/** What a school's commit wrote, and its school file as it left it. */
+export interface CommittedSchool {
+  readonly laptopFiles: number;
+  readonly schoolFileWritten: boolean;
+  readonly schoolFile: FileStamp;
+  /** The digest of the school file as the commit left it (signed-record.ts). */
+  readonly schoolFileSha256: string;
+}
+
+/**
+ * Which school files list which serials; the school files of ours that cannot be read (the sweep
+ * then deletes no laptop file); and which names read as school files.
+ */
 interface Listing {
   readonly listing: SchoolListing;
-  readonly unreadable: string[];
+  readonly unreadable: Set<string>;
   readonly schoolFiles: Set<string>;
+}
+
+function stampOf(info: Stats | undefined): FileStamp | undefined {
+  return info?.isFile() ? { size: info.size, mtimeMs: info.mtimeMs } : undefined;
 }
 
 export class OutputStore {
@@ -71,10 +94,14 @@ export class OutputStore {
     return join(this.laptopDir, serial.slice(-2), serial);
   }
 
-  /** The serials in a school's current file; undefined if it is missing or not a lease file. */
-  async readSchoolSerials(hostname: Hostname): Promise<Set<string> | undefined> {
-    const leases = await this.readSchoolLeases(hostname);
-    return leases && new Set(leases.keys());
+  /** A school's current file: its text, and its serial → lease text; undefined if it is missing, a link, or not a lease file. */
+  async readCurrentSchool(hostname: Hostname): Promise<CurrentSchoolFile | undefined> {
+    try {
+      const text = await this.readSchoolFileText(hostname, "utf8");
+      return { text, leases: readSchoolFile(text) };
+    } catch {
+      return undefined;
+    }
   }
 
   /** A school file as serial → lease text; undefined if it is missing, a link, or not a lease file. */
@@ -87,24 +114,11 @@ export class OutputStore {
   }
 
   /**
-   * A school file's text (by default as latin1, so no byte is lost), read without being led out
-   * of leases_dir: a symbolic link in its place is refused, not followed, and so is anything but a
-   * regular file (O_NONBLOCK: a FIFO there must not hang the reader). `name` is a hostname or a
-   * name read from by-school/ itself.
+   * A school file's text (by default as latin1, so no byte is lost), as readRegularFile reads it.
+   * `name` is a hostname or a name read from by-school/ itself.
    */
   async readSchoolFileText(name: string, encoding: BufferEncoding = "latin1"): Promise<string> {
-    const path = join(this.schoolDir, name);
-    const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(
-      (error: NodeJS.ErrnoException) => {
-        throw error.code === "ELOOP" ? new Error(`${path} is a symbolic link: not followed`) : error;
-      },
-    );
-    try {
-      if (!(await handle.stat()).isFile()) throw new Error(`${path} is not a regular file`);
-      return await handle.readFile(encoding);
-    } finally {
-      await handle.close();
-    }
+    return readRegularFile(join(this.schoolDir, name), encoding);
   }
 
   /** A school file's digest and time; undefined when there is none. A link is not followed. */
@@ -115,53 +129,83 @@ export class OutputStore {
     return { sha256: text === undefined ? undefined : schoolFileDigest(Buffer.from(text, "latin1")), modifiedAt };
   }
 
-  /** Only a stat: deciding that a school is up to date reads none of its leases. */
-  async schoolFileExists(hostname: Hostname): Promise<boolean> {
-    return (await lstat(this.schoolFile(hostname)).catch(() => undefined))?.isFile() ?? false;
+  /** Only a stat: deciding that a school is up to date reads none of its leases. Undefined unless a regular file. */
+  async schoolFileStamp(hostname: Hostname): Promise<FileStamp | undefined> {
+    return stampOf(await lstat(this.schoolFile(hostname)).catch(() => undefined));
   }
 
   /**
-   * Laptop files first (each merged with the lines other school files hold for its serial, and
-   * those this school no longer lists rewritten without it), then the school file; each set made
-   * durable before the next. Resolves to the digest of the school file written.
+   * Writes what changed (issue 17, rule 4): the laptop files whose lines change (each merged with
+   * the lines other school files hold for its serial, and those this school no longer lists
+   * rewritten without it), then the school file if its bytes change; each set made durable before
+   * the next. `previous` is the school file as read before (undefined: none could be read, so every
+   * value is new); unless `trusted` (the last commit finished), the laptop files of unchanged values
+   * are read, and rewritten where they differ.
    */
-  async commitSchool(hostname: Hostname, leases: ReadonlyMap<Serial, string>, stolen: ReadonlySet<string>): Promise<string> {
-    const { listing, schoolFiles } = await this.getListing();
-    const serials = [...leases.keys()];
-    const dropped = listing.serialsOf(hostname).filter((serial) => !leases.has(serial as Serial) && !stolen.has(serial));
-    const laptopFiles = await this.laptopFilesFor(listing, hostname, [...serials, ...dropped], leases);
-    await this.writer.replaceFiles(laptopFiles);
-    await ensureDirectories([this.schoolFile(hostname)]);
+  async commitSchool(
+    hostname: Hostname,
+    leases: ReadonlyMap<string, string>,
+    stolen: ReadonlySet<string>,
+    previous: { readonly file: CurrentSchoolFile | undefined; readonly trusted: boolean },
+  ): Promise<CommittedSchool> {
+    const { listing, unreadable, schoolFiles } = await this.getListing();
+    const changes = laptopFileChanges(previous.file?.leases, leases, listing.serialsOf(hostname), stolen);
+    const laptopFiles = await this.laptopFilesFor(listing, hostname, [...changes.changed, ...changes.dropped], leases);
+    if (!previous.trusted) {
+      const expected = await this.laptopFilesFor(listing, hostname, changes.unchanged, leases);
+      for (const [path, text] of await this.differing(expected)) laptopFiles.set(path, text);
+    }
+    if (laptopFiles.size > 0) await this.writer.replaceFiles(laptopFiles);
     const text = schoolFileText(leases);
-    await replaceFile(this.schoolFile(hostname), text);
-    await syncDirectory(this.schoolDir);
-    listing.set(hostname, serials);
+    const schoolFileWritten = text !== previous.file?.text;
+    if (schoolFileWritten) {
+      await ensureDirectories([this.schoolFile(hostname)]);
+      await replaceFile(this.schoolFile(hostname), text);
+      await syncDirectory(this.schoolDir);
+    }
+    const stamp = await this.schoolFileStamp(hostname);
+    if (stamp === undefined) throw new Error(`${this.schoolFile(hostname)} is gone right after it was written`);
+    listing.set(hostname, [...leases.keys()]);
+    // The sweep sees the files as this run's commits left them.
+    unreadable.delete(hostname);
     schoolFiles.add(hostname);
     this.owned.add(hostname);
-    return schoolFileDigest(Buffer.from(text, "utf8"));
+    const schoolFileSha256 = schoolFileDigest(Buffer.from(text, "utf8"));
+    return { laptopFiles: laptopFiles.size, schoolFileWritten, schoolFile: stamp, schoolFileSha256 };
   }
 
   /**
    * Adds leases to a school's file, keeping every lease it holds byte for byte but those of
    * stolen laptops (a school held by the shrink guard).
    */
-  async addToSchool(hostname: Hostname, added: ReadonlyMap<Serial, string>, stolen: ReadonlySet<string>): Promise<string> {
-    const previous = await this.readSchoolLeases(hostname);
-    if (previous === undefined) throw new Error(`by-school/${hostname} is not a lease file any more`);
-    const leases = new Map<Serial, string>();
-    for (const [serial, text] of previous) if (!stolen.has(serial)) leases.set(serial as Serial, text);
+  async addToSchool(hostname: Hostname, added: ReadonlyMap<string, string>, stolen: ReadonlySet<string>): Promise<CommittedSchool> {
+    const file = await this.readCurrentSchool(hostname);
+    if (file === undefined) throw new Error(`by-school/${hostname} is not a lease file any more`);
+    const leases = new Map<string, string>();
+    for (const [serial, text] of file.leases) if (!stolen.has(serial)) leases.set(serial, text);
     for (const [serial, text] of added) leases.set(serial, text);
-    return this.commitSchool(hostname, leases, stolen);
+    return this.commitSchool(hostname, leases, stolen, { file, trusted: false });
+  }
+
+  /** Of these laptop files and the bytes they must hold, those that hold other bytes, are missing or are not regular files. */
+  private async differing(expected: ReadonlyMap<string, string>): Promise<Map<string, string>> {
+    const differing = new Map<string, string>();
+    await eachLimited([...expected], 32, async ([path, text]) => {
+      const onDisk = await readRegularFile(path, "latin1").catch(() => undefined);
+      if (onDisk !== text) differing.set(path, text);
+    });
+    return differing;
   }
 
   /** Removes a school's file; the laptop files it shared keep the other schools' lines. */
   async removeSchool(hostname: Hostname, stolen: ReadonlySet<string>): Promise<void> {
-    const { listing, schoolFiles } = await this.getListing();
+    const { listing, unreadable, schoolFiles } = await this.getListing();
     const shared = listing.serialsOf(hostname).filter((serial) => !stolen.has(serial));
     const files = await this.laptopFilesFor(listing, hostname, shared, new Map());
     await this.writer.replaceFiles(files);
     await rm(this.schoolFile(hostname), { force: true });
     listing.set(hostname, []);
+    unreadable.delete(hostname);
     schoolFiles.delete(hostname);
     this.owned.delete(hostname);
   }
@@ -261,8 +305,8 @@ export class OutputStore {
     const { listing, unreadable, schoolFiles } = await this.getListing();
     const { revoked, rewritten } = await this.revokeStolen(listing, stolen);
     // Without knowing what a school lists, no laptop file may be judged orphaned.
-    if (unreadable.length > 0) {
-      const name = unreadable[0] as string;
+    if (unreadable.size > 0) {
+      const name = [...unreadable].sort()[0] as string;
       throw new Error(`by-school/${name} is not a lease file: laptop files are kept; run --force ${nameInMessage(name)} to rewrite it`);
     }
     let removed = 0;
@@ -318,7 +362,7 @@ export class OutputStore {
     return { revoked, rewritten };
   }
 
-  /** What every school file lists, read once per run, when the run first changes something. */
+  /** What every school file lists, read once per run, when the run first changes something; kept up to date by its commits. */
   private getListing(): Promise<Listing> {
     this.listing ??= this.readListing();
     return this.listing;
@@ -326,7 +370,7 @@ export class OutputStore {
 
   private async readListing(): Promise<Listing> {
     const listing = new SchoolListing();
-    const unreadable: string[] = [];
+    const unreadable = new Set<string>();
     const schoolFiles = new Set<string>();
     await eachLimited(await this.schoolFileNames(), 8, async (name) => {
       const leases = await this.readSchoolLeases(name);
@@ -335,14 +379,32 @@ export class OutputStore {
         schoolFiles.add(name);
       }
       // Only a school of ours that cannot be read matters: a stray file (a README) is left alone.
-      else if (this.owned.has(name)) unreadable.push(name);
+      else if (this.owned.has(name)) unreadable.add(name);
     });
-    return { listing, unreadable: unreadable.sort(), schoolFiles };
+    return { listing, unreadable, schoolFiles };
   }
 
   /** Entries of by-school/ that may be school files (a link is refused when read), not our temporary files. */
   private async schoolFileNames(): Promise<string[]> {
     return (await listNames(this.schoolDir, "others")).filter((name) => ownTemporaryTarget(name) === undefined);
+  }
+}
+
+/**
+ * A file's text, read without being led out of leases_dir: a symbolic link in its place is refused,
+ * not followed, and so is anything but a regular file (O_NONBLOCK: a FIFO there must not hang the reader).
+ */
+async function readRegularFile(path: string, encoding: BufferEncoding): Promise<string> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(
+    (error: NodeJS.ErrnoException) => {
+      throw error.code === "ELOOP" ? new Error(`${path} is a symbolic link: not followed`) : error;
+    },
+  );
+  try {
+    if (!(await handle.stat()).isFile()) throw new Error(`${path} is not a regular file`);
+    return await handle.readFile(encoding);
+  } finally {
+    await handle.close();
   }
 }
 

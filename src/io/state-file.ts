@@ -6,7 +6,9 @@
 // come from inventario, is written by atomic-file.ts instead, whose temporary names no school can
 // have. Only what write-file-atomic does not do is added: never writing through a link in the
 // file's place (it would write the link's target).
-import { realpath, unlink } from "node:fs/promises";
+import { randomInt } from "node:crypto";
+import { constants } from "node:fs";
+import { open, realpath, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
 
@@ -37,5 +39,33 @@ export async function replaceStateFile(path: string, data: string): Promise<void
     if (!(error instanceof LinkInTheWay)) throw error;
     await unlink(path);
     await writeFileAtomic(path, data, options);
+  }
+}
+
+/**
+ * `replaceStateFile` for a file whose modification time says something (a school's checksum
+ * file: the Ruby program re-signs a school when it is old): the new file appears already dated
+ * `mtime`, never for an instant with the time of its writing. write-file-atomic cannot date its
+ * temporary file before the rename, so this writes one of the same shape, `<name>.<10 digits>`
+ * (what the state directory's cleanup recognises), in the same steps: create (exclusively, never
+ * through a link), write, date, fsync, rename.
+ */
+export async function replaceStateFileDated(path: string, data: string, mtime: Date): Promise<void> {
+  const temporary = `${path}.${randomInt(1_000_000_000, 4_294_967_296)}`;
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+  const handle = await open(temporary, flags, OPTIONS.mode);
+  try {
+    try {
+      await handle.writeFile(data);
+      await handle.chmod(OPTIONS.mode);
+      await handle.utimes(mtime, mtime);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, path);
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined);
+    throw error;
   }
 }

@@ -6,11 +6,12 @@ import { checksumFileText, readChecksumFile } from "../core/checksum.js";
 import { parseHostname, type Hostname, type Serial } from "../core/domain.js";
 import { readRunRecord, runRecordText } from "../core/run-record-file.js";
 import type { RunRecord } from "../core/run-record.js";
+import { INTERRUPTED_AT } from "../core/school-plan.js";
 import { RecordError, readSignedRecord, signedRecordText, type SignedRecord } from "../core/signed-record.js";
 import { readStolenListText } from "../core/stolen-list.js";
 import { ExitCode, FatalError, describe } from "../errors.js";
 import { ensureDirectories } from "./atomic-file.js";
-import { replaceStateFile } from "./state-file.js";
+import { replaceStateFile, replaceStateFileDated } from "./state-file.js";
 import { temporaryFileTarget } from "../core/temporary-file.js";
 
 export interface StoredChecksum {
@@ -78,14 +79,19 @@ export class StateStore {
     }
   }
 
-  /** The commit point of a school: written last, after its lease files are durable. */
-  async writeChecksum(hostname: Hostname, checksum: string): Promise<void> {
-    await this.writing(() => replaceStateFile(this.checksumFile(hostname), checksumFileText(checksum)));
+  /**
+   * The commit point of a school: written last, after its lease files are durable, and dated when
+   * its oldest lease was signed (`signedAt`), never later: the Ruby program, run again instead of
+   * this one, re-signs a school whose checksum file is older than stale_lease_threshold.
+   */
+  async writeChecksum(hostname: Hostname, checksum: string, signedAt: Date): Promise<void> {
+    await this.writing(() => replaceStateFileDated(this.checksumFile(hostname), checksumFileText(checksum), signedAt));
   }
 
   /**
    * Dates the checksum file back to 1970 before a school's files change, so that a run killed or
-   * failing midway (a forced one too) leaves the school stale, to be regenerated next time. Only
+   * failing midway (a forced one too) leaves the school "interrupted", to be regenerated next time
+   * with its laptop files checked against the school file. Only
    * the time changes: the file's bytes, and with it the school's ownership, stay; and a full
    * disk cannot stop it.
    */
@@ -97,7 +103,7 @@ export class StateStore {
       });
       if (!handle) return;
       try {
-        await handle.utimes(0, 0);
+        await handle.utimes(INTERRUPTED_AT, INTERRUPTED_AT);
         await handle.sync();
       } finally {
         await handle.close();

@@ -6,12 +6,15 @@ import type { Inventario } from "../io/inventario-client.js";
 import type { Log } from "../io/log.js";
 import type { OutputStore } from "../io/output-store.js";
 import type { StateStore } from "../io/state-store.js";
+import type { SignatureVerifier } from "../signers/lease-verifier.js";
 import type { Signer } from "../signers/signer.js";
 
 /** The effects a run works through, and its one reading of the clock. */
 export interface RunDeps {
   readonly inventario: Inventario;
   readonly signer: Signer;
+  /** Checks the signatures of the leases a regeneration would keep, with the configured public key. */
+  readonly verifier: SignatureVerifier;
   readonly outputs: OutputStore;
   readonly state: StateStore;
   readonly log: Log;

@@ -3,7 +3,7 @@
 import { parseHostname, type Hostname } from "../core/domain.js";
 import { nameInMessage } from "../core/log-line.js";
 import { progressAfter, startProgress } from "../core/progress.js";
-import type { RunReport, SchoolOutcome } from "../core/report.js";
+import { outcomeMessage, type RunReport, type SchoolOutcome } from "../core/report.js";
 import type { Policy } from "../core/school-plan.js";
 import { planVanishedSchools, stillWrittenHere } from "../core/vanished-schools.js";
 import { ExitCode, FatalError, describe } from "../errors.js";
@@ -11,7 +11,7 @@ import type { Inventario } from "../io/inventario-client.js";
 import type { Log } from "../io/log.js";
 import type { RunContext, RunDeps } from "./context.js";
 import { eachLimited } from "../io/each-limited.js";
-import { commitSchool, lookAtSchool, signSchool, type InTurn } from "./school.js";
+import { commitSchool, lookAtSchool, renewSchool, type InTurn } from "./school.js";
 import { updateStolenList } from "./stolen.js";
 
 /** Enough schools in flight to keep every signing worker fed while one school is written. */
@@ -115,9 +115,9 @@ async function processSchools(ctx: RunContext, hostnames: readonly Hostname[]): 
   const processSchool = async (hostname: Hostname): Promise<SchoolOutcome> => {
     const looked = await lookAtSchool(ctx, hostname);
     if ("done" in looked) return looked.done;
-    const signed = await signSchool(ctx, looked.toSign);
-    if ("status" in signed) return signed;
-    return commitSchool(ctx, signed, inTurn);
+    const renewed = await renewSchool(ctx, looked.toRenew);
+    if ("status" in renewed) return renewed;
+    return commitSchool(ctx, renewed, inTurn);
   };
   await eachLimited(hostnames, SCHOOLS_IN_FLIGHT, async (hostname) => {
     if (ctx.stop?.aborted) return; // interrupted: no school starts
@@ -166,9 +166,10 @@ function logOutcome(log: Log, outcome: SchoolOutcome): void {
     return;
   }
   const { status, hostname, ...fields } = outcome;
-  const { reason, ...rest }: { readonly reason?: string } & Readonly<Record<string, unknown>> = fields;
-  const said = reason === undefined ? { hostname, action: status } : { hostname, action: status, reason };
-  log.info(rest, `${nameInMessage(hostname)}: ${status}${reason === undefined ? "" : ` (${reason})`}`, said);
+  const { reason, laptops, signed, kept, ...rest }: Readonly<Record<string, unknown>> = fields;
+  // The message says the school, what happened and why, and the counts: the fields add the rest.
+  const said = { hostname, action: status, reason, laptops, signed, kept };
+  log.info(rest, outcomeMessage(outcome), said);
 }
 
 /**

@@ -11,7 +11,24 @@ export type { SignatureCheck } from "./verify-worker.js";
 const MAX_CHUNK = 128;
 const WORKER_HEAP = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 };
 
-export class LeaseVerifier {
+/** Something that checks signatures on threads: a LeaseVerifier, or the native signer's threads. */
+export interface SignatureVerifier {
+  verify(checks: readonly SignatureCheck[]): Promise<number[]>;
+}
+
+/** Cuts `checks` into chunks that `workers` threads take in turn (`submit` sends one, encoded), and puts the answers back in order. */
+export async function verifyInChunks(
+  checks: readonly SignatureCheck[],
+  workers: number,
+  submit: (encoded: string) => Promise<number[]>,
+): Promise<number[]> {
+  const chunkSize = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(checks.length / (workers * 2))));
+  const chunks: Promise<number[]>[] = [];
+  for (let start = 0; start < checks.length; start += chunkSize) chunks.push(submit(encodeChecks(checks.slice(start, start + chunkSize))));
+  return (await Promise.all(chunks)).flat();
+}
+
+export class LeaseVerifier implements SignatureVerifier {
   private readonly pool: WorkerPool<string, number[]>;
 
   /** `workerFile` is the program's own bundle, which becomes a verifier when started as a worker. */
@@ -26,12 +43,8 @@ export class LeaseVerifier {
   }
 
   /** For each check, in order, the index of the first of its messages its signature verifies, or -1. */
-  async verify(checks: readonly SignatureCheck[]): Promise<number[]> {
-    const chunkSize = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(checks.length / (this.workers * 2))));
-    const chunks: Promise<number[]>[] = [];
-    for (let start = 0; start < checks.length; start += chunkSize)
-      chunks.push(this.pool.submit(encodeChecks(checks.slice(start, start + chunkSize))));
-    return (await Promise.all(chunks)).flat();
+  verify(checks: readonly SignatureCheck[]): Promise<number[]> {
+    return verifyInChunks(checks, this.workers, (batch) => this.pool.submit(batch));
   }
 
   close(): Promise<void> {

@@ -33,7 +33,7 @@ export function encodeChecks(checks: readonly SignatureCheck[]): string {
   return checks.map((check) => `${check.signature} ${check.messages.join(" ")}\n`).join("");
 }
 
-function decodeChecks(batch: string): SignatureCheck[] {
+export function decodeChecks(batch: string): SignatureCheck[] {
   return batch
     .split("\n")
     .slice(0, -1)

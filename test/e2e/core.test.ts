@@ -1,6 +1,6 @@
 // The main job end to end: the built bundle against the test inventario, bytes checked on disk.
 import assert from "node:assert/strict";
-import { readFile, readdir, stat, utimes } from "node:fs/promises";
+import { readFile, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { readSchoolFile } from "../../src/core/canonical-json.js";
@@ -8,7 +8,7 @@ import { schoolChecksum } from "../../src/core/checksum.js";
 import { expiryTime } from "../../src/core/domain.js";
 import { verifyLeaseSignature } from "../../src/signers/lease-signature.js";
 import { demoDataset, laptop, VECTOR_LAPTOP } from "../support/datasets.js";
-import { LEASES_LOCK, publicKeyOf, readLog, readTree, runBundle, useDemoDeployment } from "../support/harness.js";
+import { LEASES_LOCK, publicKeyOf, readLog, readTree, runBundle, runBundleAt, useDemoDeployment } from "../support/harness.js";
 import type { TestLaptop } from "../support/inventario-server.js";
 
 const SCHOOL1 = "schoolserver.escuela1.caacupe.paraguayeduca.org";
@@ -113,13 +113,13 @@ test("a changed school is regenerated, the others are not", async () => {
   assert.equal(lines.at(-1)?.["reason"], "list changed");
 });
 
-test("a stale school is re-signed with the expiry inventario suggests", async () => {
+test("a school whose leases were signed T ago is re-signed with the expiry inventario suggests, the others are not", async () => {
   assert.equal((await runBundle([], demo.deployment)).code, 0);
+  // escuela1 is signed again 4 days later; 8 days after the first run only escuela2's leases are a week old.
+  assert.equal((await runBundleAt("+4d", ["--force", SCHOOL1], demo.deployment)).code, 0);
   const before = await leasesTree();
-  const old = new Date(Date.now() - 8 * 24 * 3600 * 1000);
-  await utimes(join(demo.deployment.stateDir, `${SCHOOL2}.checksum`), old, old);
   demo.server.dataset.schools.get(SCHOOL2)!.expiry = "20301231T060000Z";
-  assert.equal((await runBundle([], demo.deployment)).code, 0);
+  assert.equal((await runBundleAt("+8d", [], demo.deployment)).code, 0);
   const after = await leasesTree();
   assert.notDeepEqual(after.get(`by-school/${SCHOOL2}`), before.get(`by-school/${SCHOOL2}`));
   assert.match(after.get("by-laptop/03/SHC00000003")?.toString() ?? "", / K 20301231T060000Z /);

@@ -41,7 +41,9 @@ test("by default each event is one line: time, level, message, then its fields a
   // The message says the school, what happened and why; the fields add only the rest.
   assert.ok(
     lines.some((line) =>
-      new RegExp(`^\\S+ INFO  ${SCHOOL1}: regenerated \\(output missing\\) laptops=7 signed=5 expiry=\\d{8}T060000Z ms=\\d+$`).test(line),
+      new RegExp(
+        `^\\S+ INFO  ${SCHOOL1}: regenerated \\(output missing\\): 7 laptops, 5 signed, 0 kept laptopFiles=4 schoolFileWritten=true expiry=\\d{8}T060000Z ms=\\d+$`,
+      ).test(line),
     ),
     text,
   );

@@ -145,10 +145,12 @@ describe("revocation", () => {
     assert.equal((await readLog(deployment)).at(-1)?.["regenerated"], 0, "and not signed again and again");
   });
 
-  it("a school file that is not a lease file stops the sweep from deleting any laptop file", async () => {
+  it("a school file that is not a lease file, and that the run could not rewrite, stops the sweep from deleting any laptop file", async () => {
     const schoolPath = join(deployment.leasesDir, "by-school", D);
     const original = await readFile(schoolPath);
     await writeFile(schoolPath, "[1,{truncated");
+    // A school that inventario answers is regenerated ("output damaged"), its file whole again.
+    school(D).raw = { status: 500, body: "oops" };
     school(C).laptops.push(laptop(23)); // something to do, so the run sweeps
     // A laptop stolen now, listed by a school that fails this run: still revoked from its file.
     server.dataset.stolen.push({ serial: laptop(1).serial, uuid: null });
@@ -156,6 +158,7 @@ describe("revocation", () => {
     const laptopsBefore = [...(await readTree(join(deployment.leasesDir, "by-laptop"))).keys()];
     const result = await runBundle([], deployment);
     delete school(A).raw;
+    delete school(D).raw;
     assert.equal(result.code, 3, shown(result));
     assert.match(
       result.stderr,

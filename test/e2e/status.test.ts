@@ -35,7 +35,7 @@ test("each run records its outcome; the table is most urgent first; --json gives
   const text = await runBundle(["status"], demo.deployment);
   assert.equal(text.code, 0, text.stderr);
   const rows = text.stdout.split("\n");
-  assert.match(rows[0] ?? "", /^SCHOOL +LAPTOPS +EARLIEST EXPIRY +DAYS LEFT +LAST SIGNED +STALE AT +LAST OUTCOME$/);
+  assert.match(rows[0] ?? "", /^SCHOOL +LAPTOPS +EARLIEST EXPIRY +DAYS LEFT +LAST SIGNED +NEXT DUE +LAST OUTCOME$/);
   assert.match(
     rows[1] ?? "",
     new RegExp(`^${SCHOOL2} +3 +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\dZ +(9\\.9|10\\.0) .* regenerated \\(output missing\\), `),
@@ -60,6 +60,9 @@ test("each run records its outcome; the table is most urgent first; --json gives
   const checksumTime = (await stat(join(demo.deployment.stateDir, `${SCHOOL2}.checksum`))).mtime;
   assert.equal(school2.lastSignedAt, checksumTime.toISOString());
   assert.equal(school2.staleAt, new Date(checksumTime.getTime() + 604800_000).toISOString());
+  // 10-day leases are due halfway through their life, before a week: when the next run signs them again.
+  const halfway = (checksumTime.getTime() + new Date(school2.earliestExpiry!).getTime()) / 2;
+  assert.equal(school2.nextDueAt, new Date(Math.floor(halfway)).toISOString());
   assert.deepEqual(json.totals, {
     schools: 3,
     laptops: 7,

@@ -116,6 +116,16 @@ export function runBundle(
   return runCommand(process.execPath, [BUNDLE, ...argv], { env: { ...process.env, ...env }, ...kill });
 }
 
+/**
+ * `runBundle` with the program's clock moved by `offset` (libfaketime's `faketime -f`, e.g.
+ * "+8d"): how the tests let time pass for leases, with no seam in the program. Every reading of
+ * the time in the run and its threads moves; file times set by the kernel do not.
+ */
+export function runBundleAt(offset: string, args: readonly string[], deployment: Deployment): Promise<RunResult> {
+  const argv = [process.execPath, BUNDLE, "--config", deployment.configPath, ...args];
+  return runCommand("faketime", ["-f", offset, ...argv], { env: process.env });
+}
+
 /** Starts a run that stays busy (a school that answers after `delayMs`) and resolves once it holds the lock. */
 export async function startBusyRun(server: TestInventario, deployment: Deployment, delayMs = 4000): Promise<ChildProcess> {
   server.dataset.schools.set("slow.example.org", { laptops: [], delayMs });

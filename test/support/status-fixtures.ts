@@ -1,7 +1,7 @@
 // Values for the status, check and metrics unit tests: a fixed "now", schools as found on disk,
 // a last run, and well-formed lease lines.
 import type { SchoolOnDisk, StatusInput } from "../../src/core/deployment-status.js";
-import type { Hostname } from "../../src/core/domain.js";
+import type { Expiry, Hostname } from "../../src/core/domain.js";
 import type { LastRun, RunRecord } from "../../src/core/run-record.js";
 
 export const NOW = new Date("2026-11-22T12:00:00.000Z");
@@ -15,9 +15,20 @@ export function lease(serial: string, expiry: string): string {
 export const h = (name: string): Hostname => `${name}.example.org` as Hostname;
 export const daysFromNow = (days: number): Date => new Date(NOW.getTime() + days * DAY);
 
+/** `YYYYMMDDTHHMMSSZ` */
+export const expiryText = (date: Date): Expiry =>
+  date
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "") as Expiry;
+
+/** A school signed a day ago, its leases expiring in `expiryDays` (none: an empty school), as its signed record says. */
 export function school(name: string, expiryDays: number | undefined, extra: Partial<SchoolOnDisk> = {}): SchoolOnDisk {
   const leases = expiryDays === undefined ? { laptops: 0, leases: 0 } : { laptops: 2, leases: 3, earliestExpiry: daysFromNow(expiryDays) };
-  return { hostname: h(name), leases, lastSignedAt: daysFromNow(-1), ...extra };
+  const signedAt = daysFromNow(-1);
+  const schoolFile = { size: 1900, mtimeMs: signedAt.getTime() };
+  const signings = expiryDays === undefined ? [] : [{ signedAt, expiry: expiryText(daysFromNow(expiryDays)) }];
+  return { hostname: h(name), leases, lastSignedAt: signedAt, schoolFile, renewal: { signings, schoolFile }, ...extra };
 }
 
 export function lastRun(extra: Partial<LastRun> = {}): LastRun {

@@ -27,6 +27,7 @@ export interface StatusJson {
     daysLeft: number | null;
     lastSignedAt: string | null;
     staleAt: string | null;
+    nextDueAt: string | null;
     listed: boolean | null;
     lastOutcome: { outcome: string; reason: string | null; at: string } | null;
   }[];

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { deploymentStatus, isUnknownSchool, summarizeLeases } from "../../src/core/deployment-status.js";
+import { deploymentStatus, isUnknownSchool, summarizeLeases, type SchoolOnDisk } from "../../src/core/deployment-status.js";
 import type { Hostname } from "../../src/core/domain.js";
 import type { RunRecord, SchoolRecord } from "../../src/core/run-record.js";
 import { lastRunText, outcomeText, printable, statusDocument, statusText } from "../../src/core/status-output.js";
-import { DAY, NOW, daysFromNow, h, input, lastRun, lease, school } from "../support/status-fixtures.js";
+import { DAY, NOW, daysFromNow, expiryText, h, input, lastRun, lease, school } from "../support/status-fixtures.js";
 
 test("a by-school file sums up to its laptops, lease lines and earliest expiry; 'never' sets no date", () => {
   const leases = new Map([
@@ -54,6 +54,26 @@ test("stale at is last signed plus stale_lease_threshold; totals; outcomes known
   });
   assert.deepEqual(status.unlisted, [h("b")], "files on disk, not listed at the last run over every school");
   assert.equal(status.schools[1]?.listed, false);
+});
+
+test("next due: when the first lease is due, or the stale time if sooner; the next run when the record cannot tell", () => {
+  const signedAt = daysFromNow(-2);
+  const schoolFile = { size: 10, mtimeMs: 1 };
+  const signings = [
+    { signedAt, expiry: expiryText(daysFromNow(19)) }, // due 7 days after its signing
+    { signedAt: daysFromNow(-1), expiry: expiryText(daysFromNow(5)) }, // 6 days of life: due after 3
+  ];
+  const due = (extra: Partial<SchoolOnDisk>): Date | undefined =>
+    deploymentStatus(input([school("a", 5, { lastSignedAt: signedAt, schoolFile, renewal: { signings, schoolFile }, ...extra })]))
+      .schools[0]?.nextDueAt;
+  assert.deepEqual(due({}), daysFromNow(2));
+  assert.deepEqual(due({ renewal: { signings: signings.slice(0, 1), schoolFile } }), daysFromNow(5));
+  assert.deepEqual(due({ renewal: { signings: [], schoolFile } }), daysFromNow(5), "an empty school: the stale time");
+  assert.equal(due({ renewal: undefined }), undefined, "no record: the next run checks its leases");
+  assert.equal(due({ schoolFile: { size: 11, mtimeMs: 1 } }), undefined, "a school file that is not the one written");
+  assert.equal(due({ lastSignedAt: undefined }), undefined, "no checksum file");
+  const text = statusText(deploymentStatus(input([school("a", 5, { renewal: undefined })])));
+  assert.match(text.split("\n")[1] ?? "", / next run /);
 });
 
 test("without a record (upgraded from the Ruby program) what cannot be known is undefined, not guessed", () => {
@@ -143,10 +163,11 @@ test("the table: one line per school with every column, then totals, last run, s
     input([school("a", 2.5), school("old", 20)], record, { stolen: { laptops: 2, changedAt: daysFromNow(-3) }, runInProgress: true }),
   );
   const lines = statusText(status).split("\n");
-  assert.match(lines[0] ?? "", /^SCHOOL +LAPTOPS +EARLIEST EXPIRY +DAYS LEFT +LAST SIGNED +STALE AT +LAST OUTCOME$/);
+  assert.match(lines[0] ?? "", /^SCHOOL +LAPTOPS +EARLIEST EXPIRY +DAYS LEFT +LAST SIGNED +NEXT DUE +LAST OUTCOME$/);
+  // Signed a day ago, expiring in 2.5 days: due halfway, 1.75 days after its signing.
   assert.equal(
     lines[1],
-    "a.example.org          2  2026-11-25 00:00Z        2.5  2026-11-21 12:00Z  2026-11-28 12:00Z  failed: lease info: HTTP 500?[31m, 2026-11-22 11:00Z",
+    "a.example.org          2  2026-11-25 00:00Z        2.5  2026-11-21 12:00Z  2026-11-23 06:00Z  failed: lease info: HTTP 500?[31m, 2026-11-22 11:00Z",
   );
   assert.match(
     lines[2] ?? "",
@@ -205,6 +226,7 @@ test("--json: the same data as one document", () => {
     daysLeft: 2.5,
     lastSignedAt: "2026-11-21T12:00:00.000Z",
     staleAt: "2026-11-28T12:00:00.000Z",
+    nextDueAt: "2026-11-23T06:00:00.000Z",
     listed: null,
     lastOutcome: null,
   });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  byteOrder,
   expiryTime,
   parseExpiry,
   parseHostname,
@@ -11,6 +12,7 @@ import {
   quote,
   shorten,
 } from "../../src/core/domain.js";
+import { seeded } from "../support/seeded.js";
 
 const now = new Date("2026-11-22T00:00:00Z");
 
@@ -114,4 +116,17 @@ test("shorten cuts with … and never splits a character made of two UTF-16 unit
   assert.equal(shorten("abcd", 3), "abc…");
   assert.equal(shorten("ab😀", 3), "ab…");
   assert.equal(shorten("a😀b", 3), "a😀…");
+});
+
+test("byteOrder is the order of the UTF-8 bytes, surrogate pairs and all", () => {
+  const random = seeded(17);
+  const alphabet = ["A", "z", "0", "é", "\u07ff", "\u0800", "\ud7ff", "\ue000", "\uffff", "\ud83d\ude00", "\ud800\udc00", ""];
+  const word = (): string =>
+    Array.from({ length: Math.floor(random() * 4) }, () => alphabet[Math.floor(random() * alphabet.length)]).join("");
+  const sign = (n: number): number => Math.sign(n);
+  for (let i = 0; i < 5000; i += 1) {
+    const a = word();
+    const b = random() < 0.3 ? a + word() : word();
+    assert.equal(sign(byteOrder(a, b)), sign(Buffer.compare(Buffer.from(a), Buffer.from(b))), JSON.stringify([a, b]));
+  }
 });

@@ -13,9 +13,9 @@ const WORKER_FILE = join(__dirname, "..", "..", "src", "index.js");
 const root = mkdtempSync(join(tmpdir(), "leasegen-writer-"));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-/** Two writer threads for one test, stopped after it. */
+/** Two writer threads for one test, stopped after it; every file goes to them, however few. */
 async function withWriter(work: (writer: ThreadedFileWriter) => Promise<void>): Promise<void> {
-  const writer = new ThreadedFileWriter(WORKER_FILE, 2);
+  const writer = new ThreadedFileWriter(WORKER_FILE, 2, 0);
   try {
     await work(writer);
   } finally {
@@ -62,6 +62,20 @@ test("a file that cannot be written fails the call with its path, and the writer
     await writer.replaceFiles(new Map([[join(dir, "after"), "still writing"]]));
     assert.equal(await readFile(join(dir, "after"), "utf8"), "still writing");
   });
+});
+
+test("a few files are written from this thread: no writer thread starts for them", async () => {
+  // A bundle that does not exist: starting a thread would fail the call.
+  const writer = new ThreadedFileWriter(join(root, "no-such-bundle.js"), 2);
+  try {
+    const dir = join(root, "few");
+    const files = new Map([...Array(31).keys()].map((i) => [join(dir, `f${i}`), `lease ${i}\n`]));
+    await writer.replaceFiles(files);
+    for (const [path, data] of files) assert.equal(await readFile(path, "utf8"), data);
+    await assert.rejects(writer.replaceFiles(new Map([...Array(32).keys()].map((i) => [join(dir, `g${i}`), "x"]))));
+  } finally {
+    await writer.close();
+  }
 });
 
 test("one writer thread more than cores, at most 4", () => {

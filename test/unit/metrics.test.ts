@@ -5,7 +5,7 @@ import { RUN_STARTED, metricFamilies, runStartedFamily, withFamilyReplaced } fro
 import type { RunRecord } from "../../src/core/run-record.js";
 import { metricsText } from "../../src/io/metrics-file.js";
 import { metricValue, parseMetrics } from "../support/metrics-file.js";
-import { NOW, h, input, lastRun, school } from "../support/status-fixtures.js";
+import { NOW, daysFromNow, h, input, lastRun, school } from "../support/status-fixtures.js";
 
 test("the metrics: last run, last success, schools by outcome, laptops, stolen, expiries overall and per school", async () => {
   const run = lastRun({ exitCode: 3, leasesSigned: 7 });
@@ -42,6 +42,11 @@ test("the metrics: last run, last success, schools by outcome, laptops, stolen, 
   assert.equal(metricValue(metrics, "leasegen_earliest_lease_expiry_timestamp_seconds"), at(b));
   assert.equal(metricValue(metrics, "leasegen_school_earliest_lease_expiry_timestamp_seconds", { hostname: h("b") }), at(b));
   assert.equal(metrics.get("leasegen_school_earliest_lease_expiry_timestamp_seconds")?.size, 2, "an empty school has no expiry");
+  // Signed a day ago, b expiring in 3 days and a in 10: each due halfway; empty: its stale time, a week after.
+  assert.equal(metricValue(metrics, "leasegen_school_next_lease_due_timestamp_seconds", { hostname: h("b") }), at(daysFromNow(1)));
+  assert.equal(metricValue(metrics, "leasegen_school_next_lease_due_timestamp_seconds", { hostname: h("a") }), at(daysFromNow(4.5)));
+  assert.equal(metricValue(metrics, "leasegen_school_next_lease_due_timestamp_seconds", { hostname: h("empty") }), at(daysFromNow(6)));
+  assert.equal(metricValue(metrics, "leasegen_next_lease_due_timestamp_seconds"), at(daysFromNow(1)));
 });
 
 test("what is not known yet is left out rather than shown as 0", async () => {
@@ -54,6 +59,8 @@ test("what is not known yet is left out rather than shown as 0", async () => {
     "leasegen_school_earliest_lease_expiry_timestamp_seconds",
     "leasegen_stolen_list_fetched_timestamp_seconds",
     RUN_STARTED,
+    "leasegen_next_lease_due_timestamp_seconds",
+    "leasegen_school_next_lease_due_timestamp_seconds",
   ])
     assert.equal(metrics.has(name), false, name);
   assert.equal(metricValue(metrics, "leasegen_laptops_with_lease"), 0);

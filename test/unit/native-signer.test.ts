@@ -36,6 +36,30 @@ test("signs a batch across workers, in the laptops' order", async () => {
   }
 });
 
+test("the same threads check lease signatures: the leases they signed verify, a changed one and another UUID's do not", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "leasegen-signer-"));
+  const signer = new NativeSigner(await loadLeaseKey(await copyVectorKey(dir)), WORKER_FILE, 2);
+  try {
+    const laptops = Array.from({ length: 200 }, (_, i) => laptop(i) as Laptop);
+    const signatures = (await signer.signSchool(laptops, expiry)).map((line) => line.trimEnd().split(" ")[7] as string);
+    const flipped = (signature: string): string => `${signature[0] === "0" ? "1" : "0"}${signature.slice(1)}`;
+    const checks = laptops.map((one, i) => {
+      const message = signedMessage(one, expiry);
+      if (i % 3 === 0) return { messages: [message], signature: signatures[i] as string };
+      if (i % 3 === 1)
+        return { messages: [signedMessage(laptop(i + 1000) as Laptop, expiry), message], signature: signatures[i] as string };
+      return { messages: [message], signature: flipped(signatures[i] as string) };
+    });
+    assert.deepEqual(
+      await signer.verify(checks),
+      checks.map((_, i) => [0, 1, -1][i % 3]),
+    );
+  } finally {
+    await signer.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test("a closed pool rejects instead of hanging", async () => {
   const dir = await mkdtemp(join(tmpdir(), "leasegen-signer-"));
   const signer = new NativeSigner(await loadLeaseKey(await copyVectorKey(dir)), WORKER_FILE, 1);

@@ -5,12 +5,15 @@ import { exitCodeAfterFailedHook, nameLines, obsoleteHookUse, postHookCall } fro
 import type { RunReport, SchoolOutcome } from "../../src/core/report.js";
 import { ExitCode } from "../../src/errors.js";
 
-const regenerated = (hostname: string): SchoolOutcome => ({
+const regenerated = (hostname: string): SchoolOutcome & { status: "regenerated" } => ({
   status: "regenerated",
   hostname,
   reason: "list changed",
   laptops: 1,
   signed: 1,
+  kept: 0,
+  laptopFiles: 1,
+  schoolFileWritten: true,
   expiry: "20300101T000000Z",
   ms: 1,
 });
@@ -21,6 +24,8 @@ const wouldRegenerate: SchoolOutcome = {
   hostname: "s.e.org",
   reason: "list changed",
   laptops: 1,
+  signed: 1,
+  kept: 0,
   expiry: "20300101T000000Z",
   ms: 1,
 };
@@ -58,6 +63,12 @@ test("the re-signed and removed schools in byte order, and only short values in 
       LEASEGEN_STOLEN_CHANGED: "0",
     },
   });
+});
+
+test("a school regenerated with every lease kept, its file unchanged, is not given to the hook", () => {
+  const unchanged: SchoolOutcome = { ...regenerated("s.c.org"), signed: 0, kept: 1, laptopFiles: 0, schoolFileWritten: false };
+  assert.equal(postHookCall(report([unchanged, upToDate]), "/l"), undefined);
+  assert.deepEqual(postHookCall(report([unchanged, regenerated("s.a.org")]), "/l")?.changed, ["s.a.org"]);
 });
 
 test("a removed school alone, or rewritten stolen lists alone, call the hook with no re-signed school", () => {

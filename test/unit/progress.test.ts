@@ -23,7 +23,18 @@ test("the line: schools done of total, leases signed, rate, time left", () => {
 test("each outcome counts a school, and a regenerated one its leases", () => {
   let progress = startProgress(3);
   progress = progressAfter(progress, { status: "up to date", hostname: "a", laptops: 5, ms: 1 });
-  progress = progressAfter(progress, { status: "regenerated", hostname: "b", reason: "forced", laptops: 7, signed: 6, expiry: "x", ms: 1 });
+  progress = progressAfter(progress, {
+    status: "regenerated",
+    hostname: "b",
+    reason: "forced",
+    laptops: 7,
+    signed: 6,
+    kept: 0,
+    laptopFiles: 6,
+    schoolFileWritten: true,
+    expiry: "x",
+    ms: 1,
+  });
   progress = progressAfter(progress, { status: "failed", hostname: "c", error: "e", ms: 1 });
   assert.deepEqual(progress, { schoolsDone: 3, schoolsTotal: 3, leasesSigned: 6 });
 });

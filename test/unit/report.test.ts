@@ -8,6 +8,9 @@ const done: SchoolOutcome = {
   reason: "list changed",
   laptops: 3,
   signed: 2,
+  kept: 1,
+  laptopFiles: 2,
+  schoolFileWritten: true,
   expiry: "20300101T000000Z",
   ms: 5,
 };
@@ -38,6 +41,8 @@ test("summary counts and line", () => {
     hostname: "d",
     reason: "stale",
     laptops: 4,
+    signed: 1,
+    kept: 3,
     expiry: "20300101T000000Z",
     ms: 1,
   };

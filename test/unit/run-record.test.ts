@@ -18,6 +18,9 @@ const regenerated = (hostname: string): SchoolOutcome => ({
   reason: "list changed",
   laptops: 3,
   signed: 2,
+  kept: 1,
+  laptopFiles: 2,
+  schoolFileWritten: true,
   expiry: "20301231T060000Z",
   ms: 5,
 });

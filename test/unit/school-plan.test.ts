@@ -1,13 +1,23 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Serial } from "../../src/core/domain.js";
-import { needsPreviousSerials, planSchool, type Policy, type PreviousOutput, type ReceivedSchool } from "../../src/core/school-plan.js";
+import {
+  INTERRUPTED_AT,
+  lastCommitComplete,
+  needsPreviousSerials,
+  planSchool,
+  type Policy,
+  type PreviousOutput,
+  type ReceivedSchool,
+} from "../../src/core/school-plan.js";
 import { planVanishedSchools } from "../../src/core/vanished-schools.js";
-import type { Hostname } from "../../src/core/domain.js";
+import type { Expiry, Hostname } from "../../src/core/domain.js";
+
+const KEY = "a".repeat(64);
 
 const now = new Date("2026-11-22T12:00:00Z");
 const hourAgo = new Date(now.getTime() - 3600_000);
-const policy: Policy = { force: false, staleSeconds: 604800, maxShrinkPercent: 50 };
+const policy: Policy = { force: false, staleSeconds: 604800, maxShrinkPercent: 50, keyId: KEY };
 const serials = (...list: string[]): Set<Serial> => new Set(list as Serial[]);
 const received: ReceivedSchool = {
   checksum: "c1",
@@ -16,7 +26,16 @@ const received: ReceivedSchool = {
   reinstated: [],
   stolenList: new Set(),
 };
-const upToDate: PreviousOutput = { schoolFileExists: true, checksum: "c1", checksumWrittenAt: hourAgo };
+const stamp = { size: 1234, mtimeMs: hourAgo.getTime() + 0.25 };
+/** Signed an hour ago, expiring in 21 days. */
+const signing = { signedAt: hourAgo, expiry: "20261213T060000Z" as Expiry };
+const upToDate: PreviousOutput = {
+  schoolFileExists: true,
+  schoolFile: stamp,
+  checksum: "c1",
+  checksumWrittenAt: hourAgo,
+  renewal: { keyId: KEY, signings: [signing], schoolFile: stamp },
+};
 
 test("up to date: file exists, same checksum, fresh checksum file", () => {
   assert.deepEqual(planSchool(received, upToDate, policy, now), { action: "skip", reason: "up to date" });
@@ -32,6 +51,40 @@ test("each reason to regenerate, in order of precedence", () => {
   assert.deepEqual(reason(received, stale), { action: "regenerate", reason: "stale" });
   const almostStale = { ...upToDate, checksumWrittenAt: new Date(now.getTime() - 604799_000) };
   assert.deepEqual(reason(received, almostStale), { action: "skip", reason: "up to date" });
+});
+
+test("issue 17: a school is due when one of its leases is, or when the record cannot vouch for them", () => {
+  const plan = (previous: PreviousOutput): unknown => planSchool(received, previous, policy, now);
+  const regenerate = (reason: string): unknown => ({ action: "regenerate", reason });
+  const withSignings = (...signings: { signedAt: Date; expiry: Expiry }[]): PreviousOutput => ({
+    ...upToDate,
+    renewal: { keyId: KEY, signings, schoolFile: stamp },
+  });
+  assert.deepEqual(plan({ ...upToDate, renewal: undefined }), regenerate("no record"), "the Ruby program's state: checked once");
+  assert.deepEqual(plan({ ...upToDate, checksumWrittenAt: INTERRUPTED_AT }), regenerate("interrupted"));
+  assert.deepEqual(plan({ ...upToDate, schoolFile: { ...stamp, size: 1235 } }), regenerate("output damaged"));
+  assert.deepEqual(plan({ ...upToDate, schoolFile: { ...stamp, mtimeMs: stamp.mtimeMs + 1 } }), regenerate("output damaged"));
+  assert.deepEqual(
+    plan({ ...upToDate, renewal: { keyId: "b".repeat(64), signings: [signing], schoolFile: stamp } }),
+    regenerate("key changed"),
+  );
+  // One lease of two past half its life: signed 3 days ago for 5 days (the defect: a short lease kept "up to date" until T).
+  const short = { signedAt: new Date(now.getTime() - 3 * 86400_000), expiry: "20261124T120000Z" as Expiry };
+  assert.deepEqual(plan(withSignings(signing, short)), regenerate("lease due"));
+  const expired = { signedAt: new Date(now.getTime() - 2 * 86400_000), expiry: "20261122T110000Z" as Expiry };
+  assert.deepEqual(plan(withSignings(expired)), regenerate("lease due"));
+  const old = { signedAt: new Date(now.getTime() - 604800_000), expiry: "20261213T060000Z" as Expiry };
+  assert.deepEqual(plan(withSignings(signing, old)), regenerate("lease due"), "signed T ago");
+  const fresh = { signedAt: new Date(now.getTime() - 604799_000), expiry: "20261213T060000Z" as Expiry };
+  assert.deepEqual(plan(withSignings(signing, fresh)), { action: "skip", reason: "up to date" });
+});
+
+test("the laptop files are trusted only after a finished commit whose school file is untouched", () => {
+  assert.equal(lastCommitComplete(upToDate), true);
+  assert.equal(lastCommitComplete({ ...upToDate, checksumWrittenAt: INTERRUPTED_AT }), false, "a commit killed midway");
+  assert.equal(lastCommitComplete({ ...upToDate, checksumWrittenAt: undefined }), false);
+  assert.equal(lastCommitComplete({ ...upToDate, schoolFile: { ...stamp, size: 1 } }), false, "a school file that changed since");
+  assert.equal(lastCommitComplete({ ...upToDate, renewal: undefined }), false, "no record of it");
 });
 
 test("a listed stolen laptop still in the school file forces regeneration; once gone, it does not", () => {

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import type { Hostname } from "../../src/core/domain.js";
 import { planVanishedSchools, stillWrittenHere } from "../../src/core/vanished-schools.js";
 
-const policy = { force: false, staleSeconds: 604800, maxShrinkPercent: 50 };
+const policy = { force: false, staleSeconds: 604800, maxShrinkPercent: 50, keyId: "0".repeat(64) };
 const h = (name: string): Hostname => name as Hostname;
 
 test("schools this state_dir wrote that inventario no longer lists are removed, unless too many at once", () => {
