@@ -165,11 +165,14 @@ function logOutcome(log: Log, outcome: SchoolOutcome): void {
     log.error({ ...(step ? { hostname } : {}), ...fields }, error, said);
     return;
   }
-  const { status, hostname, ...fields } = outcome;
-  const { reason, laptops, signed, kept, ...rest }: Readonly<Record<string, unknown>> = fields;
-  // The message says the school, what happened and why, and the counts: the fields add the rest.
-  const said = { hostname, action: status, reason, laptops, signed, kept };
-  log.info(rest, outcomeMessage(outcome), said);
+  // The message says the school and what happened (and why, and the counts): the fields add the rest.
+  if (outcome.status === "up to date") {
+    const { status, hostname, ...fields } = outcome;
+    log.info(fields, outcomeMessage(outcome), { hostname, action: status });
+    return;
+  }
+  const { status, hostname, reason, laptops, signed, kept, ...fields } = outcome;
+  log.info(fields, outcomeMessage(outcome), { hostname, action: status, reason, laptops, signed, kept });
 }
 
 /**

@@ -101,7 +101,7 @@ test("state_dir on a full file system: the state write, then the log write, stop
     for (const path of fillers) await rm(path, { force: true });
     const recovered = await run();
     assert.equal(recovered.code, 0, shown(recovered));
-    assert.match(await readFile(log, "utf8"), new RegExp(`INFO {2}${SCHOOL2}: regenerated \\(list changed\\) `));
+    assert.match(await readFile(log, "utf8"), new RegExp(`INFO {2}${SCHOOL2}: regenerated \\(list changed\\): `));
     const contents = await checkCompletedRun(demo.deployment.leasesDir);
     assert.ok(contents.schools.get(SCHOOL2)?.has(newcomer.serial));
     assert.equal(

@@ -64,16 +64,19 @@ test("log_format = json keeps every field, those the message says included", asy
     "action",
     "expiry",
     "hostname",
+    "kept",
+    "laptopFiles",
     "laptops",
     "level",
     "ms",
     "msg",
     "pid",
     "reason",
+    "schoolFileWritten",
     "signed",
     "time",
   ]);
-  assert.equal(school?.["msg"], `${SCHOOL1}: regenerated (output missing)`);
+  assert.equal(school?.["msg"], `${SCHOOL1}: regenerated (output missing): 7 laptops, 5 signed, 0 kept`);
   const finished = records.at(-1) ?? {};
   for (const key of ["regenerated", "upToDate", "failed", "leasesSigned", "removedSchools", "stolenListFailed", "seconds", "exitCode"])
     assert.ok(key in finished, key);
@@ -91,8 +94,8 @@ test("a hostname holding a space, = or a quote is quoted in the message: a logfm
   await useDefaultLogFormat(demo.deployment);
   assert.equal((await runBundle([], demo.deployment)).code, 0);
   const line = (await logLines(demo.deployment)).find((l) => l.includes("eq=val")) ?? "";
-  assert.ok(line.includes(` INFO  ${JSON.stringify(forging)}: regenerated (output missing) `), line);
-  assert.deepEqual(logfmtKeys(line), ["laptops", "signed", "expiry", "ms"]);
+  assert.ok(line.includes(` INFO  ${JSON.stringify(forging)}: regenerated (output missing): 1 laptops, 1 signed, 0 kept `), line);
+  assert.deepEqual(logfmtKeys(line), ["laptopFiles", "schoolFileWritten", "expiry", "ms"]);
 });
 
 test("a value holding a newline is escaped: it neither splits its line nor forges another, on stderr either", async () => {

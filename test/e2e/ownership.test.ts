@@ -4,7 +4,7 @@
 // another configuration on the same leases_dir keeps the files its new owner wrote; the check
 // counts the schools of its own configuration and is CRITICAL when a listed one has no file.
 import assert from "node:assert/strict";
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { readFile, rename, rm, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { laptop } from "../support/datasets.js";
@@ -198,6 +198,10 @@ describe("a school that moved to another configuration on the same leases_dir", 
   it("and so is one whose state is the Ruby program's", async () => {
     await run(t.a);
     await rm(join(t.a.stateDir, "signed"), { recursive: true });
+    // The Ruby program wrote its checksum file after the school file (this program dates it back
+    // to when the school's oldest lease was signed).
+    const now = new Date();
+    await utimes(join(t.a.stateDir, `${MOVED}.checksum`), now, now);
     t.serverA.dataset.schools.delete(MOVED);
     await run(t.a);
     assert.equal((await readTree(t.a.leasesDir)).has(`by-school/${MOVED}`), false);
