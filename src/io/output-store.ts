@@ -26,8 +26,14 @@ export interface PruneResult {
   readonly removed: number;
   /** Stolen laptops taken out of by-school files (of schools that could not be regenerated). */
   readonly revoked: number;
-  /** The schools this state_dir owns whose files were rewritten so, with the digest of each new file. */
-  readonly rewritten: ReadonlyMap<Hostname, string>;
+  /** The schools this state_dir owns whose files were rewritten so, with each new file's digest and stamp. */
+  readonly rewritten: ReadonlyMap<Hostname, WrittenSchoolFile>;
+}
+
+/** A school file as a revocation left it: what its signed record notes of it. */
+export interface WrittenSchoolFile {
+  readonly sha256: string;
+  readonly stamp: FileStamp;
 }
 
 /** A by-school file as it is now: its digest and when it was last written. */
@@ -340,11 +346,11 @@ export class OutputStore {
   private async revokeStolen(
     listing: SchoolListing,
     stolen: ReadonlySet<string>,
-  ): Promise<{ revoked: number; rewritten: Map<Hostname, string> }> {
+  ): Promise<{ revoked: number; rewritten: Map<Hostname, WrittenSchoolFile> }> {
     const schools = new Set<string>();
     for (const serial of stolen) for (const school of listing.othersListing(serial, "")) schools.add(school);
     let revoked = 0;
-    const rewritten = new Map<Hostname, string>();
+    const rewritten = new Map<Hostname, WrittenSchoolFile>();
     for (const school of schools) {
       const leases = await this.readSchoolLeases(school);
       if (leases === undefined) continue;
@@ -356,7 +362,8 @@ export class OutputStore {
       const text = schoolFileText(leases);
       await replaceFile(join(this.schoolDir, school), text);
       listing.set(school, [...leases.keys()]);
-      if (this.owned.has(school)) rewritten.set(school as Hostname, schoolFileDigest(Buffer.from(text, "utf8")));
+      const stamp = this.owned.has(school) ? await this.schoolFileStamp(school as Hostname) : undefined;
+      if (stamp) rewritten.set(school as Hostname, { sha256: schoolFileDigest(Buffer.from(text, "utf8")), stamp });
     }
     if (schools.size > 0) await syncDirectory(this.schoolDir);
     return { revoked, rewritten };

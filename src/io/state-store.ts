@@ -7,7 +7,7 @@ import { parseHostname, type Hostname, type Serial } from "../core/domain.js";
 import { readRunRecord, runRecordText } from "../core/run-record-file.js";
 import type { RunRecord } from "../core/run-record.js";
 import { INTERRUPTED_AT } from "../core/school-plan.js";
-import { RecordError, readSignedRecord, signedRecordText, type SignedRecord } from "../core/signed-record.js";
+import { RecordError, readSignedRecord, signedRecordText, type FileStamp, type SignedRecord } from "../core/signed-record.js";
 import { readStolenListText } from "../core/stolen-list.js";
 import { ExitCode, FatalError, describe } from "../errors.js";
 import { ensureDirectories } from "./atomic-file.js";
@@ -149,9 +149,12 @@ export class StateStore {
    * Notes in a school's record that this state_dir rewrote its by-school file (the sweep took a
    * stolen laptop out of it). Nothing to do without a readable record.
    */
-  async noteSchoolFile(hostname: Hostname, schoolFileSha256: string): Promise<void> {
+  async noteSchoolFile(hostname: Hostname, file: { readonly sha256: string; readonly stamp: FileStamp }): Promise<void> {
     const record = await this.readSignedRecord(hostname).catch(() => undefined);
-    if (record !== undefined) await this.writeSignedRecord({ ...record, schoolFileSha256 });
+    if (record === undefined) return;
+    // The revocation changed no lease that stays: the next run need not take the file for damaged.
+    const renewal = record.renewal && { ...record.renewal, schoolFile: file.stamp };
+    await this.writeSignedRecord({ ...record, schoolFileSha256: file.sha256, ...(renewal && { renewal }) });
   }
 
   async removeSignedRecord(hostname: Hostname): Promise<void> {

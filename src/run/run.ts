@@ -55,7 +55,7 @@ export async function run(deps: RunDeps, options: RunOptions): Promise<RunReport
     await cleanUp(ctx, schools, "sweep leases_dir", undefined, async () => {
       const { removed, revoked, rewritten } = await deps.outputs.prune(stolen.serials, options.hostnames ? undefined : new Set(listed));
       // Their files are still what this state_dir wrote: a school of ours that vanishes later is removed.
-      for (const [hostname, digest] of rewritten) await deps.state.noteSchoolFile(hostname, digest);
+      for (const [hostname, file] of rewritten) await deps.state.noteSchoolFile(hostname, file);
       const strays = await deps.state.finishSweep();
       deps.log.info(
         { removed: removed + strays, revoked },

@@ -145,6 +145,24 @@ describe("revocation", () => {
     assert.equal((await readLog(deployment)).at(-1)?.["regenerated"], 0, "and not signed again and again");
   });
 
+  it("a school whose file the sweep took a stolen laptop out of is up to date at the next run, not taken for damaged", async () => {
+    server.dataset.stolen.push({ serial: laptop(1).serial, uuid: null });
+    school(A).raw = { status: 500, body: "oops" };
+    try {
+      const failed = await run([], 3);
+      assert.equal(failed.schools.get(A)?.has(laptop(1).serial), false, "revoked from the failed school's file by the sweep");
+    } finally {
+      delete school(A).raw;
+    }
+    const next = await run();
+    assert.equal(next.schools.get(A)?.has(laptop(1).serial), false);
+    const lastOfA = (await readLog(deployment)).filter((l) => l["hostname"] === A).at(-1);
+    assert.equal(lastOfA?.["action"], "up to date", JSON.stringify(lastOfA));
+    assert.equal((await readLog(deployment)).at(-1)?.["leasesSigned"], 0);
+    server.dataset.stolen = server.dataset.stolen.filter((l) => l.serial !== laptop(1).serial);
+    await run();
+  });
+
   it("a school file that is not a lease file, and that the run could not rewrite, stops the sweep from deleting any laptop file", async () => {
     const schoolPath = join(deployment.leasesDir, "by-school", D);
     const original = await readFile(schoolPath);
