@@ -101,19 +101,19 @@ export class OutputStore {
   }
 
   /** A school's current file: its text, and its serial → lease text; undefined if it is missing, a link, or not a lease file. */
-  async readCurrentSchool(hostname: Hostname): Promise<CurrentSchoolFile | undefined> {
-    try {
-      const text = await this.readSchoolFileText(hostname, "utf8");
-      return { text, leases: readSchoolFile(text) };
-    } catch {
-      return undefined;
-    }
+  readCurrentSchool(hostname: Hostname): Promise<CurrentSchoolFile | undefined> {
+    return this.readSchool(hostname);
   }
 
   /** A school file as serial → lease text; undefined if it is missing, a link, or not a lease file. */
   private async readSchoolLeases(name: string): Promise<Map<string, string> | undefined> {
+    return (await this.readSchool(name))?.leases;
+  }
+
+  private async readSchool(name: string): Promise<{ readonly text: string; readonly leases: Map<string, string> } | undefined> {
     try {
-      return readSchoolFile(await this.readSchoolFileText(name, "utf8"));
+      const text = await this.readSchoolFileText(name, "utf8");
+      return { text, leases: readSchoolFile(text) };
     } catch {
       return undefined;
     }

@@ -11,7 +11,7 @@ export async function removeScratchLeftovers(parent: string, prefix: string): Pr
   await Promise.all(leftovers.map((name) => rm(join(parent, name), { recursive: true, force: true })));
 }
 
-/** A new private directory `<parent>/<prefix>XXXXXX`. */
+/** A new private directory in `parent`: `prefix` and six random characters (mkdtemp). */
 export function makeScratchDir(parent: string, prefix: string): Promise<string> {
   return mkdtemp(join(parent, prefix));
 }
